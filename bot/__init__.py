@@ -1,0 +1,1 @@
+"""kinerja-bot service: the chat core, its channels and the composition root."""

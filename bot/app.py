@@ -1,0 +1,82 @@
+"""The composition root: builds engines, the chat core and every route; nothing else does.
+
+Resources that do I/O are opened in `cleanup_ctx` and closed on shutdown (aiohttp's pattern), so
+importing any module has no side effects and tests can build as many apps as they like.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.channels.web import WebChat
+from bot.chat.accounts import Accounts
+from bot.chat.dispatcher import Dispatcher
+from bot.chat.i18n import Catalogs
+from bot.config import Settings
+from handlers import ROUTERS
+from storage.db import create_engine, session_factory
+from storage.migrate import is_current, upgrade
+
+SETTINGS = web.AppKey("settings", Settings)
+ENGINE = web.AppKey("engine", AsyncEngine)
+CATALOGS = web.AppKey("catalogs", Catalogs)
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """Start-up cannot continue; the message is for the operator, one line."""
+
+
+def build_app(settings: Settings, catalogs: Catalogs | None = None) -> web.Application:
+    catalogs = catalogs or Catalogs.load(default=settings.default_language)
+    engine = create_engine(settings.database_url, pool_pre_ping=not settings.is_sqlite)
+    sessions = session_factory(engine)
+    dispatcher = Dispatcher(ROUTERS, sessions, catalogs, settings.default_language)
+
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[ENGINE] = engine
+    app[CATALOGS] = catalogs
+    app[DISPATCHER] = dispatcher
+    app.cleanup_ctx.append(_database)
+    app.router.add_get("/healthz", _healthz)
+    if settings.web_chat_enabled or settings.demo_mode:
+        chat = WebChat(dispatcher, Accounts(sessions, catalogs), catalogs, demo=settings.demo_mode)
+        app.middlewares.append(chat.json_errors)
+        app.router.add_routes(chat.routes())
+        app.router.add_get("/", _to_chat)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    """Migrate SQLite automatically; on PostgreSQL require `kinerja db upgrade` first.
+
+    Several workers share a PostgreSQL database, so none of them should race to migrate it.
+    """
+    engine = app[ENGINE]
+    try:
+        if app[SETTINGS].is_sqlite:
+            await upgrade(engine)
+        elif not await is_current(engine):
+            raise StartupError("database schema is not current: run `kinerja db upgrade`")
+    except StartupError:
+        await engine.dispose()
+        raise
+    except (OSError, Exception) as error:
+        await engine.dispose()
+        raise StartupError(f"database unreachable: {type(error).__name__}: {error}") from error
+    yield
+    await engine.dispose()
+
+
+async def _healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _to_chat(_request: web.Request) -> web.Response:
+    raise web.HTTPFound("/chat")

@@ -1,0 +1,1 @@
+"""Adapters between platforms and the chat core; they never import `handlers`."""

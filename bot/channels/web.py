@@ -1,0 +1,206 @@
+"""The local web chat: a page at `/chat` and a small JSON API, a real channel on the dispatcher.
+
+In demo mode a visitor picks who they are from the seeded roster; otherwise each browser session is
+an anonymous account that registration flows can link later. Bad requests get a 4xx with a JSON
+error in the default language, never a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import secrets
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from bot.chat.accounts import Accounts
+from bot.chat.callbacks import MAX_PAYLOAD_BYTES
+from bot.chat.capabilities import WEB, Outgoing
+from bot.chat.dispatcher import Dispatcher
+from bot.chat.events import ButtonPress, Inbound, text_event
+from bot.chat.i18n import Catalogs
+from bot.chat.replies import Document, Image, Text
+
+CHANNEL = "web"
+STATIC = Path(__file__).parent / "static"
+MAX_TEXT = 4096
+MAX_BODY = 64 * 1024
+MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+SESSION = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+PAGE_KEYS = (
+    "web.title",
+    "web.pick_person",
+    "web.input_placeholder",
+    "web.send",
+    "web.switch_person",
+    "web.error_network",
+    "web.error_generic",
+    "web.role.admin",
+    "web.role.atasan",
+    "web.role.pegawai",
+    "web.not_demo",
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'self'"
+    ),
+}
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+
+
+class WebChat:
+    def __init__(
+        self, dispatcher: Dispatcher, accounts: Accounts, catalogs: Catalogs, *, demo: bool
+    ) -> None:
+        self.dispatcher = dispatcher
+        self.accounts = accounts
+        self.catalogs = catalogs
+        self.demo = demo
+
+    def routes(self) -> list[web.AbstractRouteDef]:
+        return [
+            web.get("/chat", self.page),
+            web.get("/chat/", self.page),
+            web.static("/chat/static", STATIC),
+            web.get("/chat/api/config", self.config),
+            web.get("/chat/api/people", self.people),
+            web.post("/chat/api/session", self.session),
+            web.post("/chat/api/messages", self.messages),
+        ]
+
+    @web.middleware
+    async def json_errors(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        """Turn every API failure into a JSON 4xx (or, for a bug, a logged JSON 500)."""
+        if not request.path.startswith("/chat/api/"):
+            return await handler(request)  # type: ignore[no-any-return]
+        try:
+            return await handler(request)  # type: ignore[no-any-return]
+        except ApiError as error:
+            return self._error(error.status, error.code)
+        except web.HTTPRequestEntityTooLarge:
+            return self._error(413, "too_large")
+        except web.HTTPException as error:
+            return self._error(error.status, "http")
+        except Exception:
+            log.exception("web chat API failed on %s", request.path)
+            return self._error(500, "internal")
+
+    async def page(self, _request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(STATIC / "chat.html", headers=SECURITY_HEADERS)
+
+    async def config(self, _request: web.Request) -> web.Response:
+        language = self.catalogs.default
+        strings = {key: self.catalogs.raw(language, key) for key in PAGE_KEYS}
+        return web.json_response({"demo": self.demo, "language": language, "strings": strings})
+
+    async def people(self, _request: web.Request) -> web.Response:
+        if not self.demo:
+            raise ApiError(404, "not_demo")
+        people = await self.accounts.pickable()
+        return web.json_response(
+            {
+                "people": [
+                    {
+                        "nip": person.nip,
+                        "name": person.name,
+                        "position": person.position,
+                        "unit": person.unit_name,
+                        "role": person.menu_role.value,
+                        "timezone": person.zone_label,
+                    }
+                    for person in people
+                ]
+            }
+        )
+
+    async def session(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        nip = body.get("nip")
+        if nip is not None and (not self.demo or not isinstance(nip, str) or len(nip) > 32):
+            raise ApiError(400, "bad_nip")
+        token = secrets.token_urlsafe(24)
+        try:
+            person = await self.accounts.open(CHANNEL, token, nip)
+        except LookupError:
+            raise ApiError(404, "unknown_person") from None
+        return web.json_response({"session": token, "name": person.name if person else None})
+
+    async def messages(self, request: web.Request) -> web.Response:
+        body = await _json_object(request)
+        session, message_id = body.get("session"), body.get("id")
+        if not isinstance(session, str) or not SESSION.match(session):
+            raise ApiError(401, "unknown_session")
+        if not isinstance(message_id, str) or not MESSAGE_ID.match(message_id):
+            raise ApiError(400, "bad_id")
+        event = _event(body, session, message_id)
+        if not await self.accounts.exists(CHANNEL, session):
+            raise ApiError(401, "unknown_session")
+        outgoing = await self.dispatcher.handle(event, WEB)
+        return web.json_response({"replies": [_render(out) for out in outgoing]})
+
+    def _error(self, status: int, code: str) -> web.Response:
+        message = self.catalogs.raw(self.catalogs.default, f"web.error.{code}")
+        return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise ApiError(413, "too_large")
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise ApiError(413, "too_large")
+    try:
+        body = json.loads(raw or b"{}")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise ApiError(400, "bad_json") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json")
+    return body
+
+
+def _event(body: dict[str, Any], session: str, message_id: str) -> Inbound:
+    update_id = f"{session}:{message_id}"
+    text, button = body.get("text"), body.get("button")
+    if isinstance(button, str) and text is None:
+        if not button or len(button.encode()) > MAX_PAYLOAD_BYTES:
+            raise ApiError(400, "bad_button")
+        return ButtonPress(channel=CHANNEL, user_id=session, update_id=update_id, payload=button)
+    if isinstance(text, str) and button is None:
+        if len(text) > MAX_TEXT:
+            raise ApiError(413, "too_long")
+        if not text.strip():
+            raise ApiError(400, "empty")
+        return text_event(channel=CHANNEL, user_id=session, update_id=update_id, text=text)
+    raise ApiError(400, "bad_message")
+
+
+def _render(out: Outgoing) -> dict[str, Any]:
+    reply = out.reply
+    if isinstance(reply, Text):
+        if out.layout == "buttons":
+            rows = out.keyboard
+        elif out.layout == "list":
+            rows = tuple((choice,) for choice in out.choices)
+        else:
+            rows = ()
+        buttons = [[{"label": b.label, "payload": b.payload} for b in row] for row in rows]
+        return {"kind": "text", "text": reply.text, "buttons": buttons}
+    url = f"data:{reply.mime_type};base64,{base64.b64encode(reply.data).decode()}"
+    if isinstance(reply, Image):
+        return {"kind": "image", "url": url, "caption": reply.caption}
+    assert isinstance(reply, Document)
+    return {"kind": "document", "url": url, "filename": reply.filename, "caption": reply.caption}

@@ -1,0 +1,1 @@
+"""The channel-agnostic port: events in, replies out, and the dispatcher between them."""

@@ -1,0 +1,204 @@
+"""The one path every event takes: dedupe, serialise per user, load state, route, save, render.
+
+All database work for one update happens in one short transaction, committed after the handler
+returns; a failure rolls it back, including the dedupe claim, so the platform's retry is processed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from bot.chat.callbacks import MAIN_MENU
+from bot.chat.capabilities import Capabilities, Outgoing, present
+from bot.chat.context import ChatContext, State
+from bot.chat.events import ButtonPress, Inbound, TextMessage
+from bot.chat.i18n import Catalogs
+from bot.chat.replies import Button, Document, Image, Reply, Text
+from bot.chat.router import HandlerResult, Route, Router, find_route
+from kinerja.people import Person
+from storage.repositories.conversations import SavedState, StaleStateError
+from storage.uow import SessionFactory, UnitOfWork
+
+log = logging.getLogger(__name__)
+CHOICES_KEY = "_choices"
+
+
+class UserLocks:
+    """One asyncio lock per (channel, user); dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[tuple[str, str], tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: tuple[str, str]) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        routers: Sequence[Router],
+        sessions: SessionFactory,
+        catalogs: Catalogs,
+        default_language: str = "id",
+    ) -> None:
+        self.routers = tuple(routers)
+        self.sessions = sessions
+        self.catalogs = catalogs
+        self.default_language = default_language
+        self.locks = UserLocks()
+        self.menu_items = tuple(item for router in self.routers for item in router.menu)
+
+    async def handle(self, event: Inbound, caps: Capabilities) -> list[Outgoing]:
+        """Process one event and return what to send back, laid out for `caps`.
+
+        A redelivered event returns nothing. Replies are rendered after the commit: a reply is
+        only sent for work that was saved.
+        """
+        async with self.locks.hold((event.channel, event.user_id)):
+            for attempt in (1, 2):
+                try:
+                    return await self._handle_once(event, caps)
+                except StaleStateError:
+                    if attempt == 2:
+                        raise
+                    log.info("state of %s changed underneath; retrying", event.user_id)
+                    continue
+        raise AssertionError("unreachable")
+
+    async def _handle_once(self, event: Inbound, caps: Capabilities) -> list[Outgoing]:
+        async with UnitOfWork(self.sessions) as uow:
+            if not await uow.updates.claim(event.channel, event.update_id):
+                log.info("duplicate update %s:%s ignored", event.channel, event.update_id)
+                return []
+            identity = await uow.identities.ensure(event.channel, event.user_id)
+            person = (
+                await uow.employees.person(identity.employee_id) if identity.employee_id else None
+            )
+            saved = await uow.conversations.load(event.channel, event.user_id)
+            state = State(saved.flow, saved.step, dict(saved.data))
+            before = state.snapshot()
+            ctx = ChatContext(
+                identity=identity,
+                person=person,
+                state=state,
+                catalogs=self.catalogs,
+                language=self._language(identity.language, event.language_hint),
+                uow=uow,
+                menu_items=self.menu_items,
+            )
+            event = self._resolve_numbered_choice(event, state)
+            try:
+                replies = await self._route(ctx, event)
+            except Exception:
+                log.exception("handler failed for %s update %s", event.channel, event.update_id)
+                await uow.rollback()
+                return self._present([Text(text=ctx.t("error.internal"))], caps, ctx.language)
+            outgoing = self._present(replies, caps, ctx.language)
+            _remember_numbered_choices(state, outgoing)
+            if ctx.new_language:
+                await uow.identities.set_language(identity.id, ctx.new_language)
+            if state.snapshot() != before:
+                await uow.conversations.save(
+                    event.channel,
+                    event.user_id,
+                    SavedState(state.flow, state.step, state.data, saved.version),
+                )
+            await uow.commit()
+            return outgoing
+
+    def _present(self, replies: list[Reply], caps: Capabilities, language: str) -> list[Outgoing]:
+        return present(replies, caps, self.catalogs.text(language, "chat.answer_with_number"))
+
+    async def _route(self, ctx: ChatContext, event: Inbound) -> list[Reply]:
+        route = find_route(self.routers, event, ctx.state.flow)
+        if route is None:
+            return [Text(text=ctx.t("chat.unknown"))]
+        refusal = self._refusal(route, ctx)
+        if refusal is not None:
+            if isinstance(event, ButtonPress):
+                log.warning(
+                    "refused %s press %r by %s:%s",
+                    route.access.name,
+                    event.payload,
+                    event.channel,
+                    event.user_id,
+                )
+            return [refusal]
+        return _as_list(await route.handler(ctx, event))
+
+    def _refusal(self, route: Route, ctx: ChatContext) -> Reply | None:
+        if route.access.allows(ctx.person):
+            return None
+        person: Person | None = ctx.person
+        if person is None:
+            return Text(text=ctx.t("auth.not_registered"))
+        if not person.active:
+            return Text(text=ctx.t("auth.inactive"))
+        return Text(text=ctx.t("auth.forbidden"), buttons=((_menu_button(ctx),),))
+
+    def _language(self, saved: str | None, hint: str | None) -> str:
+        if saved and self.catalogs.supports(saved):
+            return saved
+        short = (hint or "").split("-")[0].lower()
+        if short and self.catalogs.supports(short):
+            return short
+        return self.default_language
+
+    @staticmethod
+    def _resolve_numbered_choice(event: Inbound, state: State) -> Inbound:
+        """Turn "2" into a press of the second offered choice, when choices were numbered."""
+        choices = state.data.get(CHOICES_KEY)
+        if not choices or not isinstance(event, TextMessage):
+            return event
+        answer = event.text.strip().rstrip(".")
+        if answer.isdigit() and 1 <= int(answer) <= len(choices):
+            return ButtonPress(
+                channel=event.channel,
+                user_id=event.user_id,
+                update_id=event.update_id,
+                display_name=event.display_name,
+                language_hint=event.language_hint,
+                payload=choices[int(answer) - 1],
+            )
+        return event
+
+
+def _remember_numbered_choices(state: State, outgoing: list[Outgoing]) -> None:
+    """Keep choices shown as numbered text so a typed "2" answers them.
+
+    Only numbered layouts are remembered: elsewhere a typed number is ordinary input.
+    """
+    numbered = [out for out in outgoing if out.layout == "numbered"]
+    if numbered:
+        state.data[CHOICES_KEY] = [choice.payload for choice in numbered[-1].choices]
+    else:
+        state.data.pop(CHOICES_KEY, None)
+
+
+def _menu_button(ctx: ChatContext) -> Button:
+    return Button(ctx.t("btn.menu"), MAIN_MENU.pack())
+
+
+def _as_list(result: HandlerResult) -> list[Reply]:
+    if result is None:
+        return []
+    if isinstance(result, Text | Image | Document):
+        return [result]
+    return list(result)

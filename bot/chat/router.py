@@ -1,0 +1,153 @@
+"""Feature routers: each `handlers/*.py` declares what it answers, and who may use it.
+
+Access is declared next to the handler and enforced by the dispatcher for every event, button
+presses included, so no feature can forget to check it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+from bot.chat.callbacks import Payload
+from bot.chat.events import (
+    ButtonPress,
+    Command,
+    ContactShared,
+    DocumentMessage,
+    Inbound,
+    LocationShared,
+    PhotoMessage,
+    TextMessage,
+)
+from bot.chat.replies import Reply
+from kinerja.people import MenuRole, Person, Role
+
+if TYPE_CHECKING:
+    from bot.chat.context import ChatContext
+
+HandlerResult = Reply | Sequence[Reply] | None
+Handler = Callable[["ChatContext", Any], Awaitable[HandlerResult]]
+
+
+class Access(IntEnum):
+    """Who may reach a handler; checked on the server before the handler runs."""
+
+    PUBLIC = 0
+    REGISTERED = 1
+    ATASAN = 2
+    ADMIN = 3
+
+    def allows(self, person: Person | None) -> bool:
+        if self is Access.PUBLIC:
+            return True
+        if person is None or not person.active:
+            return False
+        if self is Access.ATASAN:
+            return person.is_supervisor or person.role is Role.ADMIN
+        if self is Access.ADMIN:
+            return person.role is Role.ADMIN
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    kind: type[Inbound]
+    handler: Handler
+    access: Access
+    commands: frozenset[str] = frozenset()
+    payload: Payload | None = None
+    flow: str | None = None
+
+    def matches(self, event: Inbound, flow: str | None) -> bool:
+        if not isinstance(event, self.kind):
+            return False
+        if isinstance(event, Command):
+            return event.name in self.commands or (not self.commands and self.flow == flow)
+        if isinstance(event, ButtonPress):
+            return self.payload is not None and self.payload.matches(event.payload)
+        return self.flow is None or self.flow == flow
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    """A main-menu button contributed by a feature, shown to the roles that may use it."""
+
+    label_key: str
+    payload: str
+    roles: frozenset[MenuRole]
+    order: int
+
+
+@dataclass
+class Router:
+    """One feature's routes, matched in declaration order."""
+
+    name: str
+    routes: list[Route] = field(default_factory=list)
+    menu: list[MenuItem] = field(default_factory=list)
+
+    def command(
+        self, *names: str, access: Access = Access.REGISTERED
+    ) -> Callable[[Handler], Handler]:
+        return self._add(Command, access, commands=frozenset(n.lower() for n in names))
+
+    def button(
+        self, payload: Payload, access: Access = Access.REGISTERED
+    ) -> Callable[[Handler], Handler]:
+        return self._add(ButtonPress, access, payload=payload)
+
+    def text(
+        self, flow: str | None = None, access: Access = Access.REGISTERED
+    ) -> Callable[[Handler], Handler]:
+        """Free text; with `flow`, only while the user is in that flow."""
+        return self._add(TextMessage, access, flow=flow)
+
+    def contact(self, access: Access = Access.PUBLIC) -> Callable[[Handler], Handler]:
+        return self._add(ContactShared, access)
+
+    def photo(
+        self, flow: str | None = None, access: Access = Access.REGISTERED
+    ) -> Callable[[Handler], Handler]:
+        return self._add(PhotoMessage, access, flow=flow)
+
+    def document(
+        self, flow: str | None = None, access: Access = Access.REGISTERED
+    ) -> Callable[[Handler], Handler]:
+        return self._add(DocumentMessage, access, flow=flow)
+
+    def location(
+        self, flow: str | None = None, access: Access = Access.REGISTERED
+    ) -> Callable[[Handler], Handler]:
+        return self._add(LocationShared, access, flow=flow)
+
+    def any(self, access: Access = Access.PUBLIC) -> Callable[[Handler], Handler]:
+        """Everything not answered before: the fallback router's catch-all."""
+        return self._add(Inbound, access)
+
+    def menu_item(self, label_key: str, payload: str, *roles: MenuRole, order: int = 100) -> None:
+        self.menu.append(MenuItem(label_key, payload, frozenset(roles), order))
+
+    def _add(
+        self,
+        kind: type[Inbound],
+        access: Access,
+        commands: frozenset[str] = frozenset(),
+        payload: Payload | None = None,
+        flow: str | None = None,
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self.routes.append(Route(kind, handler, access, commands, payload, flow))
+            return handler
+
+        return register
+
+
+def find_route(routers: Sequence[Router], event: Inbound, flow: str | None) -> Route | None:
+    for router in routers:
+        for route in router.routes:
+            if route.matches(event, flow):
+                return route
+    return None

@@ -1,0 +1,343 @@
+"""The `kinerja` command: run the service, the demo, migrations, and roster import/export.
+
+Operator messages go through the locale catalogs like chat text; a bad setting or input ends with
+one clear line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from aiohttp import web
+
+from bot.app import StartupError, build_app
+from bot.chat.i18n import Catalogs
+from bot.config import Settings, SettingsError, load_settings
+from bot.render.roster_file import roster_csv, roster_xlsx
+from kinerja.errors import RuleViolation
+from kinerja.roster import RowError, parse_roster
+from kinerja.services.demo_seed import seed_demo
+from kinerja.services.roster_import import ImportSummary, import_roster
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.uow import UnitOfWork
+
+EXIT_BAD_INPUT = 1
+EXIT_BAD_SETTING = 2
+DEMO_DB = "kinerja-demo.db"
+
+
+class Cli:
+    """Holds the catalogs and language for one invocation; each method is one subcommand."""
+
+    def __init__(self, catalogs: Catalogs, language: str) -> None:
+        self.catalogs = catalogs
+        self.language = language
+
+    def t(self, key: str, /, **params: object) -> str:
+        return (
+            self.catalogs.raw(self.language, key).format(**params)
+            if params
+            else (self.catalogs.raw(self.language, key))
+        )
+
+    def fail(self, key: str, code: int = EXIT_BAD_INPUT, **params: object) -> NoReturn:
+        print(self.t(key, **params), file=sys.stderr)
+        raise SystemExit(code)
+
+    def settings(self, **overrides: object) -> Settings:
+        try:
+            return load_settings(**overrides)
+        except SettingsError as error:
+            self.fail(
+                "cli.error.setting", EXIT_BAD_SETTING, variable=error.variable, reason=error.reason
+            )
+
+    # --- run / demo ---------------------------------------------------------------------------
+
+    def run(self, args: argparse.Namespace) -> None:
+        overrides = _port_overrides(args)
+        self.serve(self.settings(**overrides))
+
+    def demo(self, args: argparse.Namespace) -> None:
+        database = Path(args.db)
+        if args.reset:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{database}{suffix}").unlink(missing_ok=True)
+        settings = self.settings(
+            database_url=f"sqlite+aiosqlite:///{database}",
+            demo_mode=True,
+            web_chat_enabled=True,
+            **_port_overrides(args),
+        )
+        asyncio.run(_seed(settings))
+        self.serve(settings)
+
+    def serve(self, settings: Settings) -> None:
+        _configure_logging(settings.log_level)
+        started = time.perf_counter()
+        app = build_app(settings, self.catalogs)
+        url = f"http://{settings.http_host}:{settings.http_port}"
+        chat = f"{url}/chat" if settings.web_chat_enabled or settings.demo_mode else None
+
+        def announce(_message: str) -> None:
+            print(self.t("cli.running", url=url, seconds=f"{time.perf_counter() - started:.2f}"))
+            if chat:
+                print(self.t("cli.chat_at", url=chat))
+            print(self.t("cli.stop_hint"), flush=True)
+
+        try:
+            web.run_app(
+                app,
+                host=settings.http_host,
+                port=settings.http_port,
+                print=announce,
+                access_log=None,
+                handle_signals=True,
+            )
+        except StartupError as error:
+            self.fail("cli.error.startup", reason=str(error))
+        except OSError as error:
+            self.fail("cli.error.listen", url=url, reason=error.strerror or str(error))
+
+    # --- db -----------------------------------------------------------------------------------
+
+    def db_upgrade(self, _args: argparse.Namespace) -> None:
+        settings = self.settings()
+        try:
+            asyncio.run(_upgrade(settings))
+        except OSError as error:
+            self.fail("cli.error.database", reason=str(error))
+        print(self.t("cli.db.upgraded"))
+
+    # --- roster -------------------------------------------------------------------------------
+
+    def roster_import(self, args: argparse.Namespace) -> None:
+        settings = self.settings()
+        path = Path(args.file)
+        if not path.is_file():
+            self.fail("cli.error.no_file", path=path)
+        size = path.stat().st_size
+        if size > 20 * 1024 * 1024:
+            self.fail("roster.error.file.too_large", max_mb=20)
+        try:
+            rows = parse_roster(path.read_bytes(), path.name)
+        except RuleViolation as violation:
+            self.fail(f"roster.error.{violation.code}", EXIT_BAD_INPUT, **violation.params)
+        progress = _ProgressBar(self) if sys.stderr.isatty() else None
+        summary = asyncio.run(
+            _import(
+                settings,
+                rows,
+                strict=args.strict,
+                partial=args.partial,
+                dry_run=args.dry_run,
+                progress=progress,
+            )
+        )
+        if progress:
+            progress.finish()
+        self.report(summary, dry_run=args.dry_run)
+        if summary.errors:
+            raise SystemExit(EXIT_BAD_INPUT)
+
+    def report(self, summary: ImportSummary, *, dry_run: bool) -> None:
+        for error in summary.errors:
+            print(self.row_error(error), file=sys.stderr)
+        if summary.errors:
+            print(self.t("cli.roster.bad_rows", count=len(summary.errors)), file=sys.stderr)
+        if not summary.applied:
+            print(self.t("cli.roster.strict_nothing"), file=sys.stderr)
+            return
+        print(
+            self.t(
+                "cli.roster.summary",
+                rows=summary.rows,
+                created=summary.created,
+                updated=summary.updated,
+                unchanged=summary.unchanged,
+                deactivated=summary.deactivated,
+                reactivated=summary.reactivated,
+            )
+        )
+        if summary.units_created:
+            print(self.t("cli.roster.units_created", units=", ".join(summary.units_created)))
+        if dry_run:
+            print(self.t("cli.roster.dry_run"))
+
+    def row_error(self, error: RowError) -> str:
+        reason = self.t(f"roster.error.{error.code}", **error.params)
+        if error.column:
+            column = self.t(f"roster.column.{error.column}")
+            return self.t("cli.roster.row_column", row=error.row, column=column, reason=reason)
+        return self.t("cli.roster.row", row=error.row, reason=reason)
+
+    def roster_export(self, args: argparse.Namespace) -> None:
+        settings = self.settings()
+        path = Path(args.file)
+        rows = asyncio.run(_export(settings))
+        data = roster_xlsx(rows) if path.suffix.lower() == ".xlsx" else roster_csv(rows)
+        try:
+            path.write_bytes(data)
+        except OSError as error:
+            self.fail("cli.error.write", path=path, reason=error.strerror or str(error))
+        print(self.t("cli.roster.exported", count=len(rows), path=path))
+
+
+class _ProgressBar:
+    """A one-line progress bar on stderr for long imports (only when it is a terminal)."""
+
+    def __init__(self, cli: Cli) -> None:
+        self.cli = cli
+        self.last = 0.0
+
+    def __call__(self, phase: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.last < 0.1:
+            return
+        self.last = now
+        width = 30
+        filled = width * done // max(total, 1)
+        label = self.cli.t(f"cli.progress.{phase}")
+        bar = "#" * filled + "-" * (width - filled)
+        print(f"\r{label:<12} [{bar}] {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    def finish(self) -> None:
+        print(file=sys.stderr)
+
+
+async def _upgrade(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _seed(settings: Settings) -> None:
+    engine = create_engine(settings.database_url)
+    try:
+        await upgrade(engine)
+        async with UnitOfWork(session_factory(engine)) as uow:
+            await seed_demo(uow)
+            await uow.commit()
+    finally:
+        await engine.dispose()
+
+
+async def _import(
+    settings: Settings,
+    rows: Sequence[object],
+    *,
+    strict: bool,
+    partial: bool,
+    dry_run: bool,
+    progress: Callable[[str, int, int], None] | None,
+) -> ImportSummary:
+    engine = create_engine(settings.database_url)
+    try:
+        if settings.is_sqlite:
+            await upgrade(engine)
+        async with UnitOfWork(session_factory(engine)) as uow:
+            summary = await import_roster(
+                uow,
+                rows,  # type: ignore[arg-type]
+                default_timezone=settings.timezone,
+                strict=strict,
+                partial=partial,
+                progress=progress,
+            )
+            if summary.applied and not dry_run:
+                await uow.commit()
+            return summary
+    finally:
+        await engine.dispose()
+
+
+async def _export(settings: Settings) -> list[tuple[str, str, str, str, str, str, str]]:
+    engine = create_engine(settings.database_url)
+    try:
+        if settings.is_sqlite:
+            await upgrade(engine)
+        async with UnitOfWork(session_factory(engine)) as uow:
+            return await uow.employees.export_rows()
+    finally:
+        await engine.dispose()
+
+
+def _port_overrides(args: argparse.Namespace) -> dict[str, object]:
+    overrides: dict[str, object] = {}
+    if getattr(args, "host", None):
+        overrides["http_host"] = args.host
+    if getattr(args, "port", None):
+        overrides["http_port"] = args.port
+    return overrides
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+
+
+def build_parser(cli: Cli) -> argparse.ArgumentParser:
+    t = cli.t
+    parser = argparse.ArgumentParser(prog="kinerja", description=t("cli.help.main"))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help=t("cli.help.run"), description=t("cli.help.run"))
+    demo = commands.add_parser("demo", help=t("cli.help.demo"), description=t("cli.help.demo"))
+    for sub in (run, demo):
+        sub.add_argument("--host", help=t("cli.help.host"))
+        sub.add_argument("--port", type=int, help=t("cli.help.port"))
+    demo.add_argument("--db", default=DEMO_DB, help=t("cli.help.demo_db"))
+    demo.add_argument("--reset", action="store_true", help=t("cli.help.demo_reset"))
+    run.set_defaults(action=cli.run)
+    demo.set_defaults(action=cli.demo)
+
+    db = commands.add_parser("db", help=t("cli.help.db"), description=t("cli.help.db"))
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    db_commands.add_parser(
+        "upgrade", help=t("cli.help.db_upgrade"), description=t("cli.help.db_upgrade")
+    ).set_defaults(action=cli.db_upgrade)
+
+    roster = commands.add_parser(
+        "roster", help=t("cli.help.roster"), description=t("cli.help.roster")
+    )
+    roster_commands = roster.add_subparsers(
+        dest="roster_command", required=True, metavar="COMMAND"
+    )
+    imp = roster_commands.add_parser(
+        "import", help=t("cli.help.roster_import"), description=t("cli.help.roster_import")
+    )
+    imp.add_argument("file", metavar="FILE", help=t("cli.help.roster_file"))
+    imp.add_argument("--strict", action="store_true", help=t("cli.help.strict"))
+    imp.add_argument("--partial", action="store_true", help=t("cli.help.partial"))
+    imp.add_argument("--dry-run", action="store_true", help=t("cli.help.dry_run"))
+    imp.set_defaults(action=cli.roster_import)
+    exp = roster_commands.add_parser(
+        "export", help=t("cli.help.roster_export"), description=t("cli.help.roster_export")
+    )
+    exp.add_argument("file", metavar="FILE", help=t("cli.help.export_file"))
+    exp.set_defaults(action=cli.roster_export)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    language = os.environ.get("DEFAULT_LANGUAGE", "id")
+    catalogs = Catalogs.load(default=language if language in ("id", "en") else "id")
+    cli = Cli(catalogs, catalogs.default)
+    args = build_parser(cli).parse_args(argv)
+    args.action(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Files the bot produces for people: spreadsheets now; charts and QR posters later."""

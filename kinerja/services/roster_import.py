@@ -1,0 +1,187 @@
+"""Roster import: validate the whole file, then apply it in set-based writes in one transaction.
+
+Upsert by NIP keeps each employee's id, so activities and approvals follow a person who moves unit
+or supervisor. People missing from a full roster are deactivated, never deleted. With `strict`,
+one bad row stops the import; otherwise the valid rows are applied and the bad ones reported.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from kinerja.roster import ExistingRoster, RawRow, RosterRow, RowError, validate_roster
+from storage.repositories.employees import EmployeeRow, UnitRecord
+from storage.uow import UnitOfWork
+
+Progress = Callable[[str, int, int], None]
+UNIT_CODE_MAX = 64
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deactivated: int = 0
+    reactivated: int = 0
+    units_created: tuple[str, ...] = ()
+    errors: tuple[RowError, ...] = field(default=())
+    applied: bool = True
+
+
+async def import_roster(
+    uow: UnitOfWork,
+    rows: Sequence[RawRow],
+    *,
+    default_timezone: str,
+    strict: bool = False,
+    partial: bool = False,
+    actor: str = "cli",
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Apply a parsed roster; the caller commits (or, for a dry run, does not)."""
+    report = progress or _silent
+    snapshot = await uow.employees.snapshot()
+    existing = ExistingRoster(
+        nips=frozenset(nip for nip, row in snapshot.items() if row.active),
+        phone_owner={row.phone: nip for nip, row in snapshot.items() if row.phone and row.active},
+    )
+    report("validate", 0, len(rows))
+    validation = validate_roster(rows, existing=existing, partial=partial, today=today)
+    report("validate", len(rows), len(rows))
+    errors = tuple(validation.errors)
+    if strict and errors:
+        return ImportSummary(rows=len(rows), errors=errors, applied=False)
+
+    units = _UnitIndex(await uow.units.all())
+    unit_ids: dict[str, int] = {}
+    for row in validation.valid:
+        if row.unit not in unit_ids:
+            unit_ids[row.unit] = await units.resolve(uow, row.unit, default_timezone)
+
+    new_rows = [row for row in validation.valid if row.nip not in snapshot]
+    await uow.employees.insert_many(
+        [
+            {
+                "nip": row.nip,
+                "name": row.name,
+                "position": row.position,
+                "unit_id": unit_ids[row.unit],
+                "phone": row.phone,
+                "role": row.role,
+                "active": True,
+            }
+            for row in new_rows
+        ]
+    )
+    report("write", len(new_rows), len(validation.valid))
+    ids = await uow.employees.ids_by_nip() if new_rows else {n: r.id for n, r in snapshot.items()}
+
+    changes, unchanged, reactivated = _changes(validation.valid, snapshot, ids, unit_ids)
+    await uow.employees.update_many(changes)
+    report("write", len(validation.valid), len(validation.valid))
+
+    deactivated: list[int] = []
+    if not partial:
+        in_file = {row.values.get("nip", "").replace(" ", "") for row in rows}
+        deactivated = [r.id for nip, r in snapshot.items() if r.active and nip not in in_file]
+        await uow.employees.set_active(deactivated, False)
+
+    summary = ImportSummary(
+        rows=len(rows),
+        created=len(new_rows),
+        updated=len(changes) - reactivated,
+        unchanged=unchanged,
+        deactivated=len(deactivated),
+        reactivated=reactivated,
+        units_created=tuple(units.created),
+        errors=errors,
+    )
+    await uow.audit.record(
+        actor=actor,
+        action="roster.import",
+        subject_type="roster",
+        detail={
+            "rows": summary.rows,
+            "created": summary.created,
+            "updated": summary.updated,
+            "deactivated": summary.deactivated,
+            "reactivated": summary.reactivated,
+            "errors": len(errors),
+            "partial": partial,
+        },
+    )
+    return summary
+
+
+def _changes(
+    valid: Sequence[RosterRow],
+    snapshot: dict[str, EmployeeRow],
+    ids: dict[str, int],
+    unit_ids: dict[str, int],
+) -> tuple[list[dict[str, object]], int, int]:
+    """Full-row updates for every employee whose roster fields differ, plus the counts.
+
+    Every update carries all columns so one executemany statement serves them all.
+    """
+    changes: list[dict[str, object]] = []
+    unchanged = reactivated = 0
+    for row in valid:
+        wanted = {
+            "name": row.name,
+            "position": row.position,
+            "unit_id": unit_ids[row.unit],
+            "supervisor_id": ids[row.supervisor_nip] if row.supervisor_nip else None,
+            "phone": row.phone,
+            "role": row.role,
+            "active": True,
+        }
+        current = snapshot.get(row.nip)
+        if current is not None and all(
+            getattr(current, column) == value for column, value in wanted.items()
+        ):
+            unchanged += 1
+            continue
+        if current is not None and not current.active:
+            reactivated += 1
+        changes.append({"id": ids[row.nip], **wanted})
+    return changes, unchanged, reactivated
+
+
+class _UnitIndex:
+    """Finds a unit by code or name (case-insensitive), creating it when new."""
+
+    def __init__(self, units: Sequence[UnitRecord]) -> None:
+        self.by_key: dict[str, int] = {}
+        for unit in units:
+            self.by_key.setdefault(unit.code.casefold(), unit.id)
+            self.by_key.setdefault(unit.name.casefold(), unit.id)
+        self.codes = {unit.code.casefold() for unit in units}
+        self.created: list[str] = []
+
+    async def resolve(self, uow: UnitOfWork, value: str, timezone: str) -> int:
+        key = value.strip().casefold()
+        if key in self.by_key:
+            return self.by_key[key]
+        code = self._new_code(value)
+        unit_id = await uow.units.create(code, value.strip(), timezone)
+        self.by_key[key] = self.by_key[code.casefold()] = unit_id
+        self.codes.add(code.casefold())
+        self.created.append(code)
+        return unit_id
+
+    def _new_code(self, name: str) -> str:
+        base = re.sub(r"[^A-Z0-9]+", "-", name.upper()).strip("-")[: UNIT_CODE_MAX - 4] or "UNIT"
+        code, suffix = base, 2
+        while code.casefold() in self.codes:
+            code, suffix = f"{base}-{suffix}", suffix + 1
+        return code
+
+
+def _silent(_phase: str, _done: int, _total: int) -> None:
+    return None

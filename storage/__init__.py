@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, repositories (which never commit) and the unit of work."""

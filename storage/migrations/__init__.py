@@ -1,0 +1,1 @@
+"""Alembic migrations; applied by `kinerja db upgrade` and at start on SQLite."""

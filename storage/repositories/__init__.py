@@ -1,0 +1,1 @@
+"""Repositories: query and change one aggregate each; they flush but never commit."""

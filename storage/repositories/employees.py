@@ -1,0 +1,261 @@
+"""Employees and units: lookups for the chat, and the set-based writes a roster import needs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, Table, bindparam, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from kinerja.people import Person, Role, RosterStats, StaffMember
+from storage.models import Employee, Identity, Unit
+
+CHUNK = 5_000
+
+
+@dataclass(frozen=True, slots=True)
+class EmployeeRow:
+    """An employee's roster fields, as the import compares them."""
+
+    id: int
+    nip: str
+    name: str
+    position: str
+    unit_id: int
+    supervisor_id: int | None
+    phone: str | None
+    role: str
+    active: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRecord:
+    id: int
+    code: str
+    name: str
+    timezone: str
+    parent_id: int | None
+
+
+def _person_query() -> Select[Any]:
+    supervisor = aliased(Employee)
+    staff = aliased(Employee)
+    staff_count = (
+        select(func.count())
+        .where(staff.supervisor_id == Employee.id, staff.active.is_(True))
+        .correlate(Employee)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            Employee,
+            Unit.code,
+            Unit.name.label("unit_name"),
+            Unit.timezone,
+            supervisor.nip.label("supervisor_nip"),
+            supervisor.name.label("supervisor_name"),
+            staff_count.label("staff_count"),
+        )
+        .join(Unit, Unit.id == Employee.unit_id)
+        .outerjoin(supervisor, supervisor.id == Employee.supervisor_id)
+    )
+
+
+def _person(row: Any) -> Person:
+    employee: Employee = row.Employee
+    return Person(
+        id=employee.id,
+        nip=employee.nip,
+        name=employee.name,
+        position=employee.position,
+        role=Role(employee.role),
+        active=employee.active,
+        unit_code=row.code,
+        unit_name=row.unit_name,
+        timezone=row.timezone,
+        staff_count=row.staff_count,
+        supervisor_nip=row.supervisor_nip,
+        supervisor_name=row.supervisor_name,
+    )
+
+
+class EmployeeRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    # --- what the chat reads -------------------------------------------------------------------
+
+    async def person(self, employee_id: int) -> Person | None:
+        row = (
+            await self._session.execute(_person_query().where(Employee.id == employee_id))
+        ).one_or_none()
+        return _person(row) if row else None
+
+    async def person_by_nip(self, nip: str) -> Person | None:
+        row = (
+            await self._session.execute(_person_query().where(Employee.nip == nip))
+        ).one_or_none()
+        return _person(row) if row else None
+
+    async def people(self, limit: int = 100) -> list[Person]:
+        """Active people, ordered for a picker: by unit, then admins and leaders first."""
+        rows = await self._session.execute(
+            _person_query()
+            .where(Employee.active.is_(True))
+            .order_by(Unit.name, Employee.role, Employee.supervisor_id.is_not(None), Employee.nip)
+            .limit(limit)
+        )
+        return [_person(row) for row in rows]
+
+    async def staff_of(self, employee_id: int) -> list[StaffMember]:
+        rows = await self._session.execute(
+            select(Employee.nip, Employee.name, Employee.position, Employee.active)
+            .where(Employee.supervisor_id == employee_id, Employee.active.is_(True))
+            .order_by(Employee.name)
+        )
+        return [StaffMember(row.nip, row.name, row.position, row.active) for row in rows]
+
+    async def stats(self) -> RosterStats:
+        active = Employee.active.is_(True)
+        total, active_count, admins = (
+            await self._session.execute(
+                select(
+                    func.count(Employee.id),
+                    func.count(Employee.id).filter(active),
+                    func.count(Employee.id).filter(active, Employee.role == Role.ADMIN.value),
+                )
+            )
+        ).one()
+        supervisors = await self._session.scalar(
+            select(func.count(func.distinct(Employee.supervisor_id))).where(
+                active, Employee.supervisor_id.is_not(None)
+            )
+        )
+        units = await self._session.scalar(select(func.count(Unit.id)))
+        linked = await self._session.scalar(
+            select(func.count(Identity.id)).where(Identity.employee_id.is_not(None))
+        )
+        return RosterStats(
+            units=int(units or 0),
+            active_employees=int(active_count),
+            inactive_employees=int(total) - int(active_count),
+            supervisors=int(supervisors or 0),
+            admins=int(admins),
+            linked_identities=int(linked or 0),
+        )
+
+    # --- what the roster import reads and writes ----------------------------------------------
+
+    async def snapshot(self) -> dict[str, EmployeeRow]:
+        """Every employee by NIP, in one query: the import diffs against this in memory."""
+        rows = await self._session.execute(
+            select(
+                Employee.id,
+                Employee.nip,
+                Employee.name,
+                Employee.position,
+                Employee.unit_id,
+                Employee.supervisor_id,
+                Employee.phone,
+                Employee.role,
+                Employee.active,
+            )
+        )
+        return {row.nip: EmployeeRow(*row) for row in rows}
+
+    async def ids_by_nip(self) -> dict[str, int]:
+        rows = await self._session.execute(select(Employee.nip, Employee.id))
+        return {nip: employee_id for nip, employee_id in rows}
+
+    async def insert_many(self, rows: Sequence[Mapping[str, object]]) -> None:
+        for start in range(0, len(rows), CHUNK):
+            await self._session.execute(insert(Employee), list(rows[start : start + CHUNK]))
+
+    async def update_many(self, rows: Sequence[Mapping[str, object]]) -> None:
+        """Update by id; every mapping carries `id` plus the same set of changed columns."""
+        if not rows:
+            return
+        columns = [key for key in rows[0] if key != "id"]
+        table = Employee.__table__
+        assert isinstance(table, Table)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({column: bindparam(f"b_{column}") for column in columns})
+            .values(updated_at=func.now())
+        )
+        connection = await self._session.connection()
+        for start in range(0, len(rows), CHUNK):
+            chunk = [
+                {f"b_{key}": value for key, value in row.items()}
+                for row in rows[start : start + CHUNK]
+            ]
+            await connection.execute(statement, chunk)
+
+    async def set_active(self, employee_ids: Iterable[int], active: bool) -> None:
+        ids = list(employee_ids)
+        for start in range(0, len(ids), CHUNK):
+            await self._session.execute(
+                update(Employee)
+                .where(Employee.id.in_(ids[start : start + CHUNK]))
+                .values(active=active, updated_at=func.now())
+            )
+
+    async def export_rows(self) -> list[tuple[str, str, str, str, str, str, str]]:
+        """Active employees in roster-file column order, re-importable as they are."""
+        supervisor = aliased(Employee)
+        rows = await self._session.execute(
+            select(
+                Employee.nip,
+                Employee.name,
+                Employee.position,
+                Unit.code,
+                func.coalesce(supervisor.nip, ""),
+                func.coalesce(Employee.phone, ""),
+                Employee.role,
+            )
+            .join(Unit, Unit.id == Employee.unit_id)
+            .outerjoin(supervisor, supervisor.id == Employee.supervisor_id)
+            .where(Employee.active.is_(True))
+            .order_by(Unit.code, Employee.nip)
+        )
+        return [tuple(row) for row in rows]  # type: ignore[misc]
+
+
+class UnitRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def all(self) -> list[UnitRecord]:
+        rows = await self._session.execute(
+            select(Unit.id, Unit.code, Unit.name, Unit.timezone, Unit.parent_id).order_by(Unit.id)
+        )
+        return [UnitRecord(*row) for row in rows]
+
+    async def create(
+        self, code: str, name: str, timezone: str, parent_id: int | None = None
+    ) -> int:
+        result = await self._session.execute(
+            insert(Unit)
+            .values(code=code, name=name, timezone=timezone, parent_id=parent_id)
+            .returning(Unit.id)
+        )
+        return int(result.scalar_one())
+
+    async def set_timezone(self, code: str, timezone: str) -> None:
+        await self._session.execute(
+            update(Unit).where(Unit.code == code).values(timezone=timezone)
+        )
+
+    async def set_parent(self, code: str, parent_code: str | None) -> None:
+        parent_id = (
+            await self._session.scalar(select(Unit.id).where(Unit.code == parent_code))
+            if parent_code
+            else None
+        )
+        await self._session.execute(
+            update(Unit).where(Unit.code == code).values(parent_id=parent_id)
+        )

@@ -1,0 +1,72 @@
+"""Chat identities: a channel account, linked to an employee or a citizen once known."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Identity
+from storage.repositories._dialect import insert_for
+
+TABLE = Identity.__table__
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRecord:
+    id: int
+    channel: str
+    external_id: str
+    employee_id: int | None
+    citizen_id: int | None
+    language: str | None
+
+
+def _record(row: Identity) -> IdentityRecord:
+    return IdentityRecord(
+        row.id, row.channel, row.external_id, row.employee_id, row.citizen_id, row.language
+    )
+
+
+class IdentityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def find(self, channel: str, external_id: str) -> IdentityRecord | None:
+        row = await self._session.scalar(
+            select(Identity).where(
+                Identity.channel == channel, Identity.external_id == external_id
+            )
+        )
+        return _record(row) if row else None
+
+    async def ensure(self, channel: str, external_id: str) -> IdentityRecord:
+        """The identity for this account, created on first contact (race-safe)."""
+        found = await self.find(channel, external_id)
+        if found:
+            return found
+        await self._session.execute(
+            insert_for(self._session, TABLE)  # type: ignore[arg-type]
+            .values(channel=channel, external_id=external_id)
+            .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+        )
+        created = await self.find(channel, external_id)
+        assert created is not None
+        return created
+
+    async def link_employee(self, identity_id: int, employee_id: int | None) -> None:
+        await self._session.execute(
+            update(Identity).where(Identity.id == identity_id).values(employee_id=employee_id)
+        )
+
+    async def set_language(self, identity_id: int, language: str) -> None:
+        await self._session.execute(
+            update(Identity).where(Identity.id == identity_id).values(language=language)
+        )
+
+    async def of_employee(self, employee_id: int) -> list[IdentityRecord]:
+        rows = await self._session.scalars(
+            select(Identity).where(Identity.employee_id == employee_id).order_by(Identity.id)
+        )
+        return [_record(row) for row in rows]

@@ -1,0 +1,40 @@
+"""Dedupe of incoming updates (DESIGN.md rule 4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CursorResult, delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import ProcessedUpdate
+from storage.repositories._dialect import insert_for
+
+TABLE = ProcessedUpdate.__table__
+
+
+class ProcessedUpdateRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def claim(self, channel: str, update_key: str) -> bool:
+        """Record the update; False when it was already recorded (a redelivery).
+
+        The claim is part of the caller's transaction, so a failed handling releases it and the
+        platform's retry is processed.
+        """
+        statement = (
+            insert_for(self._session, TABLE)  # type: ignore[arg-type]
+            .values(channel=channel, update_key=update_key)
+            .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        )
+        result = await self._session.execute(statement)
+        assert isinstance(result, CursorResult)
+        return result.rowcount == 1
+
+    async def forget_before(self, moment: datetime) -> int:
+        """Drop old dedupe rows; platforms stop redelivering after a day or so."""
+        statement = delete(ProcessedUpdate).where(ProcessedUpdate.processed_at < moment)
+        result = await self._session.execute(statement)
+        assert isinstance(result, CursorResult)
+        return result.rowcount

@@ -1,0 +1,123 @@
+"""Shared fixtures: a migrated database per test on every backend, and scripted chats.
+
+Storage-touching tests take `db_url` (or a fixture built on it) and run once per backend: SQLite
+always, PostgreSQL when reachable. Under CI (`CI=true`) an unreachable PostgreSQL fails the run
+instead of skipping, so a green CI always means both backends passed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.chat.i18n import Catalogs
+from storage.db import create_engine, session_factory
+from storage.migrate import upgrade
+from storage.models import Base
+from storage.uow import SessionFactory, UnitOfWork
+
+PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PG_REQUIRED = os.environ.get("CI", "").lower() == "true" or bool(
+    os.environ.get("KINERJA_REQUIRE_POSTGRES")
+)
+BACKENDS = ("sqlite", "postgresql")
+
+
+def _server_dsn(database: str | None = None) -> str:
+    base = PG_SERVER.replace("postgresql+asyncpg://", "postgresql://")
+    if database is None:
+        return base
+    return base.rsplit("/", 1)[0] + f"/{database}"
+
+
+async def _create_pg_database() -> str:
+    name = f"kinerja_test_{uuid.uuid4().hex[:12]}"
+    connection = await asyncpg.connect(_server_dsn(), timeout=5)
+    try:
+        await connection.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await connection.close()
+    url = _server_dsn(name).replace("postgresql://", "postgresql+asyncpg://")
+    engine = create_engine(url)
+    await upgrade(engine)
+    await engine.dispose()
+    return name
+
+
+async def _drop_pg_database(name: str) -> None:
+    connection = await asyncpg.connect(_server_dsn(), timeout=5)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test run, dropped afterwards."""
+    try:
+        name = asyncio.run(_create_pg_database())
+    except (OSError, asyncpg.PostgresError, TimeoutError) as error:
+        if PG_REQUIRED:
+            pytest.fail(f"PostgreSQL is required under CI but unreachable: {error}")
+        pytest.skip(f"PostgreSQL unreachable: {error}")
+    yield _server_dsn(name).replace("postgresql://", "postgresql+asyncpg://")
+    asyncio.run(_drop_pg_database(name))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test (cheaper than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+
+    async def migrate() -> None:
+        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        await upgrade(engine)
+        await engine.dispose()
+
+    asyncio.run(migrate())
+    return path
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
+    if request.param == "sqlite":
+        target = tmp_path / "test.db"
+        shutil.copy(sqlite_template, target)
+        return f"sqlite+aiosqlite:///{target}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(db_url)
+    if engine.dialect.name == "postgresql":
+        tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
+        async with engine.begin() as connection:
+            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> SessionFactory:
+    return session_factory(engine)
+
+
+@pytest.fixture
+def uow(sessions: SessionFactory) -> UnitOfWork:
+    return UnitOfWork(sessions)
+
+
+@pytest.fixture(scope="session")
+def catalogs() -> Catalogs:
+    return Catalogs.load()
