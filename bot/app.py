@@ -34,9 +34,13 @@ class StartupError(Exception):
 
 def build_app(settings: Settings, catalogs: Catalogs | None = None) -> web.Application:
     catalogs = catalogs or Catalogs.load(default=settings.default_language)
-    engine = create_engine(settings.database_url, pool_pre_ping=not settings.is_sqlite)
+    engine = _engine(settings)
     sessions = session_factory(engine)
-    dispatcher = Dispatcher(ROUTERS, sessions, catalogs, settings.default_language)
+    # SQLite has one writer: queueing updates fairly here beats SQLite's busy-wait backoff.
+    transactions = 1 if settings.is_sqlite else settings.db_pool_size
+    dispatcher = Dispatcher(
+        ROUTERS, sessions, catalogs, settings.default_language, max_transactions=transactions
+    )
 
     app = web.Application()
     app[SETTINGS] = settings
@@ -51,6 +55,14 @@ def build_app(settings: Settings, catalogs: Catalogs | None = None) -> web.Appli
         app.router.add_routes(chat.routes())
         app.router.add_get("/", _to_chat)
     return app
+
+
+def _engine(settings: Settings) -> AsyncEngine:
+    if settings.is_sqlite:
+        return create_engine(settings.database_url)
+    return create_engine(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=0, pool_pre_ping=True
+    )
 
 
 async def _database(app: web.Application) -> AsyncIterator[None]:

@@ -26,6 +26,7 @@ class Settings(BaseSettings):
     http_port: int = Field(default=8080, ge=1, le=65535)
     default_language: Language = "id"
     timezone: str = "Asia/Jakarta"
+    db_pool_size: int = Field(default=10, ge=1, le=200)
     web_chat_enabled: bool = False
     demo_mode: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

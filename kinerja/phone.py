@@ -12,7 +12,7 @@ MIN_LENGTH = 10
 MAX_LENGTH = 15
 PHONE_ERROR_CODES = ("phone.invalid", "phone.not_mobile")
 
-_SEPARATORS = str.maketrans("", "", "-.()/")
+_SEPARATORS = str.maketrans("", "", "-.()")
 
 
 class PhoneError(RuleViolation):

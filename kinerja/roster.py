@@ -27,6 +27,8 @@ REQUIRED_COLUMNS = ("nip", "nama", "unit")
 MAX_TEXT_LENGTH = 200
 MAX_FILE_MB = 20
 MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
+# Four times the largest province: bounds the time a zip-bombed XLSX or a runaway CSV can take.
+MAX_ROWS = 200_000
 
 FILE_ERROR_CODES = (
     "file.empty",
@@ -34,6 +36,7 @@ FILE_ERROR_CODES = (
     "file.not_text",
     "file.bad_xlsx",
     "file.header",
+    "file.too_many_rows",
 )
 ROW_ERROR_CODES = (
     "row.required",
@@ -156,7 +159,7 @@ def _csv_records(data: bytes) -> list[_Record]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         # Numbering records (not lines) matches Excel when a quoted cell spans lines.
-        return [(number, cells) for number, cells in enumerate(reader, start=1) if _filled(cells)]
+        return _bounded_records(reader)
     except csv.Error:
         # Oversized fields and the like: garbage, or a stray quote swallowing the file.
         raise RosterFileError("file.not_text") from None
@@ -197,12 +200,25 @@ def _xlsx_records(data: bytes) -> list[_Record]:
             # Some generators write a wrong size; trusting it would truncate or pad rows.
             sheet.reset_dimensions()
             rows: Iterable[Sequence[object]] = sheet.iter_rows(values_only=True)
-            return [(number, cells) for number, cells in enumerate(rows, 1) if _filled(cells)]
+            return _bounded_records(rows)
         finally:
             workbook.close()
+    except RosterFileError:
+        raise
     except Exception as exc:
         # A damaged workbook fails in many library-specific ways; they all mean the same.
         raise RosterFileError("file.bad_xlsx") from exc
+
+
+def _bounded_records(rows: Iterable[Sequence[object]]) -> list[_Record]:
+    """Number the rows (as Excel does), keep the filled ones, and stop at `MAX_ROWS`."""
+    records: list[_Record] = []
+    for number, cells in enumerate(rows, start=1):
+        if number > MAX_ROWS + 1:  # + 1 for the header
+            raise RosterFileError("file.too_many_rows", {"max": MAX_ROWS})
+        if _filled(cells):
+            records.append((number, cells))
+    return records
 
 
 def _raw_rows(records: list[_Record]) -> list[RawRow]:
@@ -323,17 +339,21 @@ def validate_roster(
 
     In full mode the file is the entire roster, so supervisors must be in it. In partial mode
     the file updates part of ``existing``: a supervisor may be an employee already stored, and
-    a phone must not belong to a stored employee the file leaves untouched.
+    a phone must not belong to a stored employee the file leaves untouched. In both modes a
+    stored phone stays with its owner while the owner's own row is rejected.
     """
-    db = existing if partial and existing is not None else ExistingRoster()
+    stored = existing or ExistingRoster()
+    # In full mode everyone stored but absent from the file leaves, so only partial mode
+    # may lean on stored employees.
+    kept = stored.nips if partial else frozenset()
     parse = _nip_parser(today or date.today())
     checked = [_check_fields(raw, parse) for raw in rows]
     nip_row, duplicated = _reject_duplicates(checked, "nip", lambda row: row.nip)
     _reject_duplicates(checked, "telepon", lambda row: row.phone)
-    phone_claims = _check_phone_owners(checked, nip_row, db)
-    staff = _check_supervisors(checked, nip_row, duplicated, db)
+    phone_claims = _check_phone_owners(checked, nip_row, stored.phone_owner, partial=partial)
+    staff = _check_supervisors(checked, nip_row, duplicated, kept)
     _reject_cycles(checked)
-    _cascade(checked, nip_row, staff, phone_claims, db)
+    _cascade(checked, nip_row, staff, phone_claims, kept)
 
     errors = sorted(
         (error for row in checked for error in row.errors or ()),
@@ -383,11 +403,6 @@ def _check_nip(row: _Row, column: str, parse: _NipParser) -> str | None:
     if isinstance(nip, NipError):
         numeric = nip.code == "nip.digits" and _SCIENTIFIC.fullmatch(text)
         row.reject(column, "row.nip_numeric" if numeric else nip.code, nip.params)
-        return None
-    if nip.sequence == "000":
-        # Sequences start at 001; "000" is what Excel leaves after rounding an 18-digit
-        # number to 15 significant digits, so this NIP is not the one on the employee's card.
-        row.reject(column, "row.nip_numeric")
         return None
     return nip.value
 
@@ -439,29 +454,30 @@ def _reject_duplicates(
 
 
 def _check_phone_owners(
-    rows: list[_Row], nip_row: Mapping[str, int], db: ExistingRoster
+    rows: list[_Row], nip_row: Mapping[str, int], phone_owner: Mapping[str, str], *, partial: bool
 ) -> dict[str, list[int]]:
-    """Reject phones held by stored employees outside the file.
+    """Reject phones held by stored employees outside the file (partial mode only: in full
+    mode those employees leave).
 
     Returns, per owner present in the file, the rows claiming the owner's stored phone: those
     rows are fine only if the owner's own row is accepted (it then changes the phone).
     """
     claims: dict[str, list[int]] = {}
-    if not db.phone_owner:
+    if not phone_owner:
         return claims
     for index, row in enumerate(rows):
-        owner = db.phone_owner.get(row.phone) if row.phone else None
+        owner = phone_owner.get(row.phone) if row.phone else None
         if owner is None or owner == row.nip:
             continue
         if owner in nip_row:
             claims.setdefault(owner, []).append(index)
-        else:
+        elif partial:
             row.reject("telepon", "row.phone_taken", {"nip": owner})
     return claims
 
 
 def _check_supervisors(
-    rows: list[_Row], nip_row: Mapping[str, int], duplicated: set[str], db: ExistingRoster
+    rows: list[_Row], nip_row: Mapping[str, int], duplicated: set[str], kept: frozenset[str]
 ) -> dict[str, list[int]]:
     """Reject supervisors that cannot exist, link each row to its supervisor's row, and
     return the staff rows of each supervisor NIP found in the file."""
@@ -480,7 +496,7 @@ def _check_supervisors(
                 members.append(index)
             if supervisor not in duplicated:
                 row.boss = nip_row[supervisor]
-        elif supervisor not in db.nips:
+        elif supervisor not in kept:
             row.reject("atasan_nip", "row.supervisor_unknown", {"nip": supervisor})
     return staff
 
@@ -523,7 +539,7 @@ def _cascade(
     nip_row: Mapping[str, int],
     staff: Mapping[str, list[int]],
     phone_claims: Mapping[str, list[int]],
-    db: ExistingRoster,
+    kept: frozenset[str],
 ) -> None:
     """Spread rejections until stable: staff of a rejected supervisor lose their supervisor,
     and a phone stays taken while its stored owner's update is rejected.
@@ -541,7 +557,7 @@ def _cascade(
             continue
         settled.add(nip)
         number = rows[nip_row[nip]].raw.row
-        if nip not in db.nips:
+        if nip not in kept:
             for member in staff.get(nip, ()):
                 if rows[member].errors is None:
                     rows[member].reject("atasan_nip", "row.supervisor_invalid", {"row": number})

@@ -82,7 +82,7 @@ async def import_roster(
     report("write", len(new_rows), len(validation.valid))
     ids = await uow.employees.ids_by_nip() if new_rows else {n: r.id for n, r in snapshot.items()}
 
-    changes, unchanged, reactivated = _changes(validation.valid, snapshot, ids, unit_ids)
+    changes, counts = _changes(validation.valid, snapshot, ids, unit_ids)
     await uow.employees.update_many(changes)
     report("write", len(validation.valid), len(validation.valid))
 
@@ -95,10 +95,10 @@ async def import_roster(
     summary = ImportSummary(
         rows=len(rows),
         created=len(new_rows),
-        updated=len(changes) - reactivated,
-        unchanged=unchanged,
+        updated=counts.updated,
+        unchanged=counts.unchanged,
         deactivated=len(deactivated),
-        reactivated=reactivated,
+        reactivated=counts.reactivated,
         units_created=tuple(units.created),
         errors=errors,
     )
@@ -119,18 +119,26 @@ async def import_roster(
     return summary
 
 
+@dataclass(slots=True)
+class _Counts:
+    updated: int = 0
+    unchanged: int = 0
+    reactivated: int = 0
+
+
 def _changes(
     valid: Sequence[RosterRow],
     snapshot: dict[str, EmployeeRow],
     ids: dict[str, int],
     unit_ids: dict[str, int],
-) -> tuple[list[dict[str, object]], int, int]:
+) -> tuple[list[dict[str, object]], _Counts]:
     """Full-row updates for every employee whose roster fields differ, plus the counts.
 
-    Every update carries all columns so one executemany statement serves them all.
+    Every update carries all columns so one executemany statement serves them all. Rows created
+    a moment ago only need their supervisor, which could not be set before every id existed.
     """
     changes: list[dict[str, object]] = []
-    unchanged = reactivated = 0
+    counts = _Counts()
     for row in valid:
         wanted = {
             "name": row.name,
@@ -142,15 +150,19 @@ def _changes(
             "active": True,
         }
         current = snapshot.get(row.nip)
-        if current is not None and all(
-            getattr(current, column) == value for column, value in wanted.items()
-        ):
-            unchanged += 1
+        if current is None:
+            if wanted["supervisor_id"] is not None:
+                changes.append({"id": ids[row.nip], **wanted})
             continue
-        if current is not None and not current.active:
-            reactivated += 1
+        if all(getattr(current, column) == value for column, value in wanted.items()):
+            counts.unchanged += 1
+            continue
+        if current.active:
+            counts.updated += 1
+        else:
+            counts.reactivated += 1
         changes.append({"id": ids[row.nip], **wanted})
-    return changes, unchanged, reactivated
+    return changes, counts
 
 
 class _UnitIndex:

@@ -209,3 +209,55 @@ async def test_one_users_updates_are_serialised(dispatcher: Dispatcher) -> None:
         state = await uow.conversations.load("web", "u1")
     assert state.data["n"] == 10
     assert state.version == 10
+
+
+async def test_a_failing_handler_answers_politely_and_saves_nothing(
+    dispatcher: Dispatcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = Router("broken")
+    calls = 0
+
+    @broken.command("rusak", access=Access.PUBLIC)
+    async def explode(ctx: ChatContext, _event: Inbound) -> Text:
+        nonlocal calls
+        calls += 1
+        ctx.state.enter("half-done")
+        if calls == 1:
+            raise RuntimeError("database hiccup")
+        return Text(text="ok")
+
+    failing = Dispatcher((broken,), dispatcher.sessions, dispatcher.catalogs)
+    chat = Chat(failing, "u1")
+    with caplog.at_level(logging.ERROR):
+        await chat.send("/rusak", update_id="retry-me")
+    assert "terjadi kendala" in chat.text
+    assert "Traceback" not in chat.text and "hiccup" not in chat.text
+    assert any("handler failed" in record.message for record in caplog.records)
+    async with UnitOfWork(dispatcher.sessions) as uow:
+        assert (await uow.conversations.load("web", "u1")).flow is None
+    # The dedupe claim was rolled back too, so the platform's redelivery is processed.
+    await chat.send("/rusak", update_id="retry-me")
+    assert chat.text == "ok"
+
+
+async def test_the_transaction_gate_bounds_concurrent_transactions(
+    dispatcher: Dispatcher,
+) -> None:
+    gated = Router("gated")
+    inside = peak = 0
+
+    @gated.command("tunggu", access=Access.PUBLIC)
+    async def slow(ctx: ChatContext, _event: Inbound) -> Text:
+        nonlocal inside, peak
+        inside += 1
+        peak = max(peak, inside)
+        await asyncio.sleep(0.01)
+        inside -= 1
+        return Text(text="ok")
+
+    narrow = Dispatcher((gated,), dispatcher.sessions, dispatcher.catalogs, max_transactions=2)
+    chats = [Chat(narrow, f"user{n}") for n in range(8)]
+    await asyncio.gather(*(chat.send("/tunggu") for chat in chats))
+    # PostgreSQL reaches the gate's width; SQLite's single writer lock keeps it at one anyway.
+    assert 1 <= peak <= 2
+    assert all(chat.text == "ok" for chat in chats)

@@ -25,9 +25,7 @@ _ids = itertools.count(1)
 
 
 @pytest.fixture
-async def client(
-    db_url: str, sessions: SessionFactory, aiohttp_client: AiohttpClient
-) -> Client:
+async def client(db_url: str, sessions: SessionFactory, aiohttp_client: AiohttpClient) -> Client:
     """The demo web chat on a seeded roster."""
     await seed(sessions)
     settings = Settings(database_url=db_url, demo_mode=True, web_chat_enabled=True)
