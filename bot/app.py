@@ -32,7 +32,13 @@ class StartupError(Exception):
     """Start-up cannot continue; the message is for the operator, one line."""
 
 
-def build_app(settings: Settings, catalogs: Catalogs | None = None) -> web.Application:
+def build_app(
+    settings: Settings, catalogs: Catalogs | None = None, *, demo: bool = False
+) -> web.Application:
+    """The service; with `demo`, web-chat visitors may act as any seeded person.
+
+    `demo` is an argument, not a setting, so no environment variable can turn it on in production.
+    """
     catalogs = catalogs or Catalogs.load(default=settings.default_language)
     engine = _engine(settings)
     sessions = session_factory(engine)
@@ -49,8 +55,8 @@ def build_app(settings: Settings, catalogs: Catalogs | None = None) -> web.Appli
     app[DISPATCHER] = dispatcher
     app.cleanup_ctx.append(_database)
     app.router.add_get("/healthz", _healthz)
-    if settings.web_chat_enabled or settings.demo_mode:
-        chat = WebChat(dispatcher, Accounts(sessions, catalogs), catalogs, demo=settings.demo_mode)
+    if settings.web_chat_enabled or demo:
+        chat = WebChat(dispatcher, Accounts(sessions, catalogs), catalogs, demo=demo)
         app.middlewares.append(chat.json_errors)
         app.router.add_routes(chat.routes())
         app.router.add_get("/", _to_chat)

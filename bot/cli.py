@@ -74,19 +74,18 @@ class Cli:
                 Path(f"{database}{suffix}").unlink(missing_ok=True)
         settings = self.settings(
             database_url=f"sqlite+aiosqlite:///{database}",
-            demo_mode=True,
             web_chat_enabled=True,
             **_port_overrides(args),
         )
         asyncio.run(_seed(settings))
-        self.serve(settings)
+        self.serve(settings, demo=True)
 
-    def serve(self, settings: Settings) -> None:
+    def serve(self, settings: Settings, *, demo: bool = False) -> None:
         _configure_logging(settings.log_level)
         started = time.perf_counter()
-        app = build_app(settings, self.catalogs)
+        app = build_app(settings, self.catalogs, demo=demo)
         url = f"http://{settings.http_host}:{settings.http_port}"
-        chat = f"{url}/chat" if settings.web_chat_enabled or settings.demo_mode else None
+        chat = f"{url}/chat" if settings.web_chat_enabled or demo else None
 
         def announce(_message: str) -> None:
             print(self.t("cli.running", url=url, seconds=f"{time.perf_counter() - started:.2f}"))

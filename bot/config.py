@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SUPPORTED_DB_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
@@ -17,7 +17,7 @@ Language = Literal["id", "en"]
 
 
 class Settings(BaseSettings):
-    """Service settings; tokens are `SecretStr` so they never reach a log or a repr."""
+    """Service settings. Channel tokens, as each channel arrives, are `SecretStr`: never logged."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
@@ -28,9 +28,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Jakarta"
     db_pool_size: int = Field(default=10, ge=1, le=200)
     web_chat_enabled: bool = False
-    demo_mode: bool = False
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    pseudonym_key: SecretStr = SecretStr("change-me")
 
     @field_validator("database_url")
     @classmethod

@@ -80,6 +80,7 @@ class WebChat:
             web.get("/chat/api/people", self.people),
             web.post("/chat/api/session", self.session),
             web.post("/chat/api/messages", self.messages),
+            web.get("/favicon.ico", _no_icon),
         ]
 
     @web.middleware
@@ -102,8 +103,10 @@ class WebChat:
     async def page(self, _request: web.Request) -> web.StreamResponse:
         return web.FileResponse(STATIC / "chat.html", headers=SECURITY_HEADERS)
 
-    async def config(self, _request: web.Request) -> web.Response:
-        language = self.catalogs.default
+    async def config(self, request: web.Request) -> web.Response:
+        wanted = request.query.get("lang")
+        language = wanted if self.catalogs.supports(wanted) else self.catalogs.default
+        assert language is not None
         strings = {key: self.catalogs.raw(language, key) for key in PAGE_KEYS}
         return web.json_response({"demo": self.demo, "language": language, "strings": strings})
 
@@ -150,11 +153,17 @@ class WebChat:
         if not await self.accounts.exists(CHANNEL, session):
             raise ApiError(401, "unknown_session")
         outgoing = await self.dispatcher.handle(event, WEB)
-        return web.json_response({"replies": [_render(out) for out in outgoing]})
+        language = await self.accounts.language(CHANNEL, session)
+        replies = [_render(out) for out in outgoing]
+        return web.json_response({"replies": replies, "language": language})
 
     def _error(self, status: int, code: str) -> web.Response:
         message = self.catalogs.raw(self.catalogs.default, f"web.error.{code}")
         return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+async def _no_icon(_request: web.Request) -> web.Response:
+    return web.Response(status=204)
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:

@@ -37,3 +37,10 @@ class Accounts:
     async def exists(self, channel: str, external_id: str) -> bool:
         async with UnitOfWork(self.sessions) as uow:
             return await uow.identities.find(channel, external_id) is not None
+
+    async def language(self, channel: str, external_id: str) -> str:
+        """The account's chosen language, or the default until they choose."""
+        async with UnitOfWork(self.sessions) as uow:
+            identity = await uow.identities.find(channel, external_id)
+        chosen = identity.language if identity else None
+        return chosen if chosen and self.catalogs.supports(chosen) else self.catalogs.default

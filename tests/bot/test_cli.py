@@ -196,7 +196,7 @@ def test_a_bad_setting_stops_with_one_line_naming_it(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def no_server(*_args: object) -> None:
+    def no_server(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("the server must not start with a bad setting")
 
     monkeypatch.setattr(Cli, "serve", no_server)

@@ -65,7 +65,7 @@
   if (typeof document === 'undefined') return;
 
   /* ---------- app ---------- */
-  var S = {}, demo = false, people = [];
+  var S = {}, demo = false, people = [], lang = null;
   var nip = null, token = null, gen = 0, pending = 0;
   var queue = Promise.resolve();
   var KEY = 'kinerja-chat:';
@@ -257,6 +257,7 @@
     payload.session = token;
     return api('POST', 'messages', payload).then(function (d) {
       if (my === gen) (d.replies || []).forEach(reply);
+      if (my === gen && d.language) follow(d.language);
       return true;
     }, function (e) {
       if (my !== gen) return false;
@@ -344,6 +345,17 @@
     });
   }
 
+  // The page chrome follows the language the user picked in the chat (/bahasa).
+  function follow(language) {
+    if (language === lang) return;
+    lang = language;
+    api('GET', 'config?lang=' + encodeURIComponent(language)).then(function (c) {
+      S = c.strings || S;
+      document.documentElement.lang = c.language === 'en' ? 'en' : 'id';
+      applyStrings();
+    }, function () {});
+  }
+
   function applyStrings() {
     var title = t('web.title');
     document.title = title;
@@ -382,6 +394,7 @@
     api('GET', 'config').then(function (c) {
       S = c.strings || {};
       demo = !!c.demo;
+      lang = c.language;
       document.documentElement.lang = c.language === 'en' ? 'en' : 'id';
       applyStrings();
       list.textContent = '';

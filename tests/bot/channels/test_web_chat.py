@@ -28,8 +28,8 @@ _ids = itertools.count(1)
 async def client(db_url: str, sessions: SessionFactory, aiohttp_client: AiohttpClient) -> Client:
     """The demo web chat on a seeded roster."""
     await seed(sessions)
-    settings = Settings(database_url=db_url, demo_mode=True, web_chat_enabled=True)
-    return await aiohttp_client(build_app(settings))
+    settings = Settings(database_url=db_url, web_chat_enabled=True)
+    return await aiohttp_client(build_app(settings, demo=True))
 
 
 @pytest.fixture
@@ -38,7 +38,7 @@ async def plain_client(
 ) -> Client:
     """The web chat outside demo mode: anonymous sessions only."""
     await seed(sessions)
-    settings = Settings(database_url=db_url, demo_mode=False, web_chat_enabled=True)
+    settings = Settings(database_url=db_url, web_chat_enabled=True)
     return await aiohttp_client(build_app(settings))
 
 
@@ -57,7 +57,8 @@ async def say(client: Client, session: str, **message: Any) -> list[dict[str, An
     response = await client.post("/chat/api/messages", json={"session": session, **message})
     assert response.status == 200, await response.text()
     body = await response.json()
-    assert set(body) == {"replies"}
+    assert set(body) == {"replies", "language"}
+    assert body["language"] in ("id", "en")
     replies: list[dict[str, Any]] = body["replies"]
     return replies
 
@@ -355,7 +356,7 @@ async def test_outside_demo_mode_sessions_are_anonymous(
 async def test_disabled_web_chat_serves_only_health(
     db_url: str, aiohttp_client: AiohttpClient
 ) -> None:
-    settings = Settings(database_url=db_url, demo_mode=False, web_chat_enabled=False)
+    settings = Settings(database_url=db_url, web_chat_enabled=False)
     client = await aiohttp_client(build_app(settings))
     assert (await client.get("/chat")).status == 404
     assert (await client.get("/chat/api/config")).status == 404
@@ -363,3 +364,20 @@ async def test_disabled_web_chat_serves_only_health(
     health = await client.get("/healthz")
     assert health.status == 200
     assert await health.json() == {"status": "ok"}
+
+
+async def test_page_chrome_follows_the_language_chosen_in_chat(client: Client) -> None:
+    session = await open_session(client, STAFF)
+    response = await client.post(
+        "/chat/api/messages", json={"session": session, "id": "lang-1", "text": "/bahasa"}
+    )
+    assert (await response.json())["language"] == "id"
+    await say(client, session, button="lang:en")
+    response = await client.post(
+        "/chat/api/messages", json={"session": session, "id": "lang-2", "text": "/menu"}
+    )
+    assert (await response.json())["language"] == "en"
+    config = await (await client.get("/chat/api/config?lang=en")).json()
+    assert config["language"] == "en" and config["strings"]["web.send"] == "Send"
+    fallback = await (await client.get("/chat/api/config?lang=fr")).json()
+    assert fallback["language"] == "id" and fallback["strings"]["web.send"] == "Kirim"

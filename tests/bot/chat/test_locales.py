@@ -46,7 +46,7 @@ def test_every_literal_key_used_in_code_exists(catalogs: Catalogs) -> None:
 
 def test_rendering_escapes_user_data_but_keeps_catalog_markup(catalogs: Catalogs) -> None:
     text = catalogs.text("id", "menu.greeting", period="pagi", name="<script>&")
-    assert text == "Selamat pagi, Bapak/Ibu <b>&lt;script&gt;&amp;</b>."
+    assert text == "Selamat pagi, Bapak/Ibu <b>&lt;script&gt;&amp;</b>"
 
 
 def test_unknown_language_falls_back_to_the_default(catalogs: Catalogs) -> None:
