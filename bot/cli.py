@@ -82,13 +82,12 @@ class Cli:
 
     def serve(self, settings: Settings, *, demo: bool = False) -> None:
         _configure_logging(settings.log_level)
-        started = time.perf_counter()
         app = build_app(settings, self.catalogs, demo=demo)
         url = f"http://{settings.http_host}:{settings.http_port}"
         chat = f"{url}/chat" if settings.web_chat_enabled or demo else None
 
         def announce(_message: str) -> None:
-            print(self.t("cli.running", url=url, seconds=f"{time.perf_counter() - started:.2f}"))
+            print(self.t("cli.running", url=url))
             if chat:
                 print(self.t("cli.chat_at", url=chat))
             print(self.t("cli.stop_hint"), flush=True)

@@ -18,6 +18,7 @@ from storage.uow import UnitOfWork
 
 Progress = Callable[[str, int, int], None]
 UNIT_CODE_MAX = 64
+CHUNK = 5_000  # rows per statement batch, and per progress step
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,26 +66,27 @@ async def import_roster(
             unit_ids[row.unit] = await units.resolve(uow, row.unit, default_timezone)
 
     new_rows = [row for row in validation.valid if row.nip not in snapshot]
-    await uow.employees.insert_many(
-        [
-            {
-                "nip": row.nip,
-                "name": row.name,
-                "position": row.position,
-                "unit_id": unit_ids[row.unit],
-                "phone": row.phone,
-                "role": row.role,
-                "active": True,
-            }
-            for row in new_rows
-        ]
-    )
-    report("write", len(new_rows), len(validation.valid))
+    inserts = [
+        {
+            "nip": row.nip,
+            "name": row.name,
+            "position": row.position,
+            "unit_id": unit_ids[row.unit],
+            "phone": row.phone,
+            "role": row.role,
+            "active": True,
+        }
+        for row in new_rows
+    ]
+    for start in range(0, len(inserts), CHUNK):
+        await uow.employees.insert_many(inserts[start : start + CHUNK])
+        report("insert", min(start + CHUNK, len(inserts)), len(inserts))
     ids = await uow.employees.ids_by_nip() if new_rows else {n: r.id for n, r in snapshot.items()}
 
     changes, counts = _changes(validation.valid, snapshot, ids, unit_ids)
-    await uow.employees.update_many(changes)
-    report("write", len(validation.valid), len(validation.valid))
+    for start in range(0, len(changes), CHUNK):
+        await uow.employees.update_many(changes[start : start + CHUNK])
+        report("update", min(start + CHUNK, len(changes)), len(changes))
 
     deactivated: list[int] = []
     if not partial:
