@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.chat.callbacks import MAIN_MENU, Payload
+from bot.chat.callbacks import Payload
 from bot.chat.context import ChatContext
 from bot.chat.events import Inbound
-from bot.chat.replies import Button, Text
+from bot.chat.replies import Text
 from bot.chat.router import Access, Router
 from kinerja.people import MenuRole
 
@@ -27,5 +27,5 @@ async def show_help(ctx: ChatContext, _event: Inbound) -> Text:
         sections.append(ctx.t("help.unregistered"))
     return Text(
         text="\n\n".join(sections),
-        buttons=((Button(ctx.t("btn.menu"), MAIN_MENU.pack()),),),
+        buttons=ctx.back_to_menu(),
     )

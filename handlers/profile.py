@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.chat.callbacks import MAIN_MENU, Payload
+from bot.chat.callbacks import Payload
 from bot.chat.context import ChatContext
 from bot.chat.events import Inbound
-from bot.chat.replies import Button, Text
+from bot.chat.replies import Text
 from bot.chat.router import Router
 from kinerja.people import MenuRole
 
@@ -36,4 +36,4 @@ async def show_profile(ctx: ChatContext, _event: Inbound) -> Text:
     )
     if person.is_supervisor:
         text += "\n" + ctx.t("profile.staff_count", count=person.staff_count)
-    return Text(text=text, buttons=((Button(ctx.t("btn.menu"), MAIN_MENU.pack()),),))
+    return Text(text=text, buttons=ctx.back_to_menu())

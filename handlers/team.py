@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.chat.callbacks import MAIN_MENU, Payload
+from bot.chat.callbacks import Payload
 from bot.chat.context import ChatContext
 from bot.chat.events import Inbound
-from bot.chat.replies import Button, Text
+from bot.chat.replies import Text
 from bot.chat.router import Access, Router
 from kinerja.people import MenuRole
 from kinerja.services.directory import team_of
@@ -20,7 +20,7 @@ router.menu_item("btn.team", TEAM.pack(), MenuRole.ATASAN, order=20)
 async def show_team(ctx: ChatContext, _event: Inbound) -> Text:
     assert ctx.person is not None
     staff = await team_of(ctx.uow, ctx.person)
-    back = ((Button(ctx.t("btn.menu"), MAIN_MENU.pack()),),)
+    back = ctx.back_to_menu()
     if not staff:
         return Text(text=ctx.t("team.empty"), buttons=back)
     lines = [ctx.t("team.title", count=len(staff))]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.chat.callbacks import MAIN_MENU
 from bot.chat.i18n import Catalogs, Translator
-from bot.chat.replies import Button
+from bot.chat.replies import Button, Keyboard
 from bot.chat.router import MenuItem
 from kinerja.people import Person
 from storage.repositories.identities import IdentityRecord
@@ -67,3 +68,7 @@ class ChatContext:
             for item in sorted(self.menu_items, key=lambda item: item.order)
             if role is not None and role in item.roles
         ]
+
+    def back_to_menu(self) -> Keyboard:
+        """The one-button keyboard that ends every answer that is not itself a menu."""
+        return ((Button(self.t("btn.menu"), MAIN_MENU.pack()),),)

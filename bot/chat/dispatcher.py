@@ -11,12 +11,11 @@ import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from bot.chat.callbacks import MAIN_MENU
 from bot.chat.capabilities import Capabilities, Outgoing, present
 from bot.chat.context import ChatContext, State
 from bot.chat.events import ButtonPress, Inbound, TextMessage
 from bot.chat.i18n import Catalogs
-from bot.chat.replies import Button, Document, Image, Reply, Text
+from bot.chat.replies import Document, Image, Reply, Text
 from bot.chat.router import HandlerResult, Route, Router, find_route
 from kinerja.people import Person
 from storage.repositories.conversations import SavedState, StaleStateError
@@ -72,8 +71,9 @@ class Dispatcher:
     async def handle(self, event: Inbound, caps: Capabilities) -> list[Outgoing]:
         """Process one event and return what to send back, laid out for `caps`.
 
-        A redelivered event returns nothing. Replies are rendered after the commit: a reply is
-        only sent for work that was saved.
+        A redelivered event returns nothing. Replies are laid out inside the transaction (numbered
+        choices are part of the saved state) and returned only once it has committed, so nothing
+        is sent for work that was not saved.
         """
         async with self.locks.hold((event.channel, event.user_id)):
             for attempt in (1, 2):
@@ -156,7 +156,7 @@ class Dispatcher:
             return Text(text=ctx.t("auth.not_registered"))
         if not person.active:
             return Text(text=ctx.t("auth.inactive"))
-        return Text(text=ctx.t("auth.forbidden"), buttons=((_menu_button(ctx),),))
+        return Text(text=ctx.t("auth.forbidden"), buttons=ctx.back_to_menu())
 
     def _language(self, saved: str | None, hint: str | None) -> str:
         if saved and self.catalogs.supports(saved):
@@ -195,10 +195,6 @@ def _remember_numbered_choices(state: State, outgoing: list[Outgoing]) -> None:
         state.data[CHOICES_KEY] = [choice.payload for choice in numbered[-1].choices]
     else:
         state.data.pop(CHOICES_KEY, None)
-
-
-def _menu_button(ctx: ChatContext) -> Button:
-    return Button(ctx.t("btn.menu"), MAIN_MENU.pack())
 
 
 def _as_list(result: HandlerResult) -> list[Reply]:

@@ -7,12 +7,13 @@ import logging
 
 import pytest
 
+from bot.chat.callbacks import Payload
 from bot.chat.capabilities import WHATSAPP
 from bot.chat.context import ChatContext
 from bot.chat.dispatcher import Dispatcher
-from bot.chat.events import Inbound
+from bot.chat.events import ButtonPress, Inbound, TextMessage
 from bot.chat.i18n import Catalogs
-from bot.chat.replies import Text
+from bot.chat.replies import Button, Text, keyboard
 from bot.chat.router import Access, Router
 from handlers import ROUTERS
 from handlers.team import TEAM
@@ -261,3 +262,40 @@ async def test_the_transaction_gate_bounds_concurrent_transactions(
     # PostgreSQL reaches the gate's width; SQLite's single writer lock keeps it at one anyway.
     assert 1 <= peak <= 2
     assert all(chat.text == "ok" for chat in chats)
+
+
+async def test_numbered_choices_are_answered_by_typing_the_number(
+    dispatcher: Dispatcher,
+) -> None:
+    """Twelve options exceed a WhatsApp list: numbered text, and "3" presses the third."""
+    picker = Router("picker")
+    options = Payload("opt", "n")
+
+    @picker.command("pilih", access=Access.PUBLIC)
+    async def offer(ctx: ChatContext, _event: Inbound) -> Text:
+        buttons = (Button(f"Pilihan {n}", options.pack(n=n)) for n in range(1, 13))
+        return Text(text="Pilih satu:", buttons=keyboard(buttons))
+
+    @picker.button(options, access=Access.PUBLIC)
+    async def chosen(ctx: ChatContext, event: ButtonPress) -> Text:
+        return Text(text=f"dipilih {options.unpack(event.payload)['n']}")
+
+    @picker.text(access=Access.PUBLIC)
+    async def echo(ctx: ChatContext, event: TextMessage) -> Text:
+        return Text(text=f"teks {event.text}")
+
+    chat = Chat(
+        Dispatcher((picker,), dispatcher.sessions, dispatcher.catalogs), "6281", "whatsapp"
+    )
+    chat.caps = WHATSAPP
+    await chat.send("/pilih")
+    assert chat.last[-1].layout == "numbered"
+    assert "12. Pilihan 12" in chat.text and "Balas dengan nomor" in chat.text
+    await chat.send("3")
+    assert chat.text == "dipilih 3"
+    # The choices are spent: a later number is ordinary text again, as is one out of range.
+    await chat.send("3")
+    assert chat.text == "teks 3"
+    await chat.send("/pilih")
+    await chat.send("13")
+    assert chat.text == "teks 13"
