@@ -6,18 +6,24 @@ importing any module has no side effects and tests can build as many apps as the
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import Bot
+from telegram.error import InvalidToken, TelegramError
 
+from bot.channels.telegram import ALLOWED_UPDATES, TelegramChannel
+from bot.channels.telegram_request import AiohttpRequest
 from bot.channels.web import WebChat
 from bot.chat.accounts import Accounts
 from bot.chat.dispatcher import Dispatcher
 from bot.chat.i18n import Catalogs
 from bot.config import Settings
-from handlers import ROUTERS
+from handlers import COMMANDS, ROUTERS
 from storage.db import create_engine, session_factory
 from storage.migrate import is_current, upgrade
 
@@ -25,6 +31,8 @@ SETTINGS = web.AppKey("settings", Settings)
 ENGINE = web.AppKey("engine", AsyncEngine)
 CATALOGS = web.AppKey("catalogs", Catalogs)
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+TELEGRAM = web.AppKey("telegram", TelegramChannel)
+TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram"
 log = logging.getLogger(__name__)
 
 
@@ -55,6 +63,12 @@ def build_app(
     app[DISPATCHER] = dispatcher
     app.cleanup_ctx.append(_database)
     app.router.add_get("/healthz", _healthz)
+    if settings.telegram_bot_token is not None:
+        telegram = _telegram_channel(settings, dispatcher, catalogs)
+        app[TELEGRAM] = telegram
+        app.cleanup_ctx.append(_telegram_lifecycle)
+        if settings.telegram_webhook_url:
+            app.router.add_post(TELEGRAM_WEBHOOK_PATH, telegram.webhook)
     if settings.web_chat_enabled or demo:
         chat = WebChat(dispatcher, Accounts(sessions, catalogs), catalogs, demo=demo)
         app.middlewares.append(chat.json_errors)
@@ -90,6 +104,53 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
         raise StartupError(f"database unreachable: {type(error).__name__}: {error}") from error
     yield
     await engine.dispose()
+
+
+def _telegram_channel(
+    settings: Settings, dispatcher: Dispatcher, catalogs: Catalogs
+) -> TelegramChannel:
+    assert settings.telegram_bot_token is not None
+    root = settings.telegram_api_url
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=f"{root}/bot",
+        base_file_url=f"{root}/file/bot",
+        request=AiohttpRequest(),
+        get_updates_request=AiohttpRequest(connections=1),
+    )
+    secret = settings.telegram_webhook_secret
+    return TelegramChannel(
+        bot, dispatcher, catalogs, webhook_secret=secret.get_secret_value() if secret else None
+    )
+
+
+async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    """Log in, publish the command menu, then take updates by webhook or by long polling."""
+    settings, telegram = app[SETTINGS], app[TELEGRAM]
+    try:
+        await telegram.bot.initialize()
+        await telegram.set_commands(COMMANDS)
+        if settings.telegram_webhook_url:
+            secret = settings.telegram_webhook_secret
+            await telegram.bot.set_webhook(
+                settings.telegram_webhook_url,
+                secret_token=secret.get_secret_value() if secret else None,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+        else:
+            await telegram.bot.delete_webhook()
+    except InvalidToken:
+        raise StartupError("TELEGRAM_BOT_TOKEN was rejected by the Bot API") from None
+    except TelegramError as error:
+        raise StartupError(f"the Telegram Bot API is unreachable: {error}") from None
+    poller = None if settings.telegram_webhook_url else asyncio.create_task(telegram.poll())
+    yield
+    if poller is not None:
+        poller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poller
+    await telegram.drain()
+    await telegram.bot.shutdown()
 
 
 async def _healthz(_request: web.Request) -> web.Response:

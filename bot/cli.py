@@ -13,18 +13,23 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
 from aiohttp import web
+from telegram import Bot
+from telegram.error import TelegramError
 
 from bot.app import StartupError, build_app
+from bot.channels.telegram_request import AiohttpRequest
 from bot.chat.i18n import Catalogs
 from bot.config import Settings, SettingsError, load_settings
 from bot.render.roster_file import roster_csv, roster_xlsx
 from kinerja.errors import RuleViolation
 from kinerja.roster import RowError, parse_roster
 from kinerja.services.demo_seed import seed_demo
+from kinerja.services.registration import create_invite, unlink_employee
 from kinerja.services.roster_import import ImportSummary, import_roster
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
@@ -178,6 +183,27 @@ class Cli:
             return self.t("cli.roster.row_column", row=error.row, column=column, reason=reason)
         return self.t("cli.roster.row", row=error.row, reason=reason)
 
+    def roster_invite(self, args: argparse.Namespace) -> None:
+        settings = self.settings()
+        if not 1 <= args.days <= 90:
+            self.fail("cli.error.invite_days")
+        try:
+            code = asyncio.run(_invite(settings, args.nip, args.days))
+        except LookupError:
+            self.fail("cli.error.unknown_nip", nip=args.nip)
+        username = asyncio.run(_bot_username(settings)) if settings.telegram_bot_token else None
+        if username:
+            print(self.t("cli.invite.link", url=f"https://t.me/{username}?start={code}"))
+        print(self.t("cli.invite.code", code=code, days=args.days))
+
+    def roster_unlink(self, args: argparse.Namespace) -> None:
+        settings = self.settings()
+        try:
+            count = asyncio.run(_unlink(settings, args.nip))
+        except LookupError:
+            self.fail("cli.error.unknown_nip", nip=args.nip)
+        print(self.t("cli.unlink.done", nip=args.nip, count=count))
+
     def roster_export(self, args: argparse.Namespace) -> None:
         settings = self.settings()
         path = Path(args.file)
@@ -271,6 +297,48 @@ async def _export(settings: Settings) -> list[tuple[str, str, str, str, str, str
         await engine.dispose()
 
 
+async def _invite(settings: Settings, nip: str, days: int) -> str:
+    engine = create_engine(settings.database_url)
+    try:
+        if settings.is_sqlite:
+            await upgrade(engine)
+        async with UnitOfWork(session_factory(engine)) as uow:
+            code = await create_invite(uow, nip, now=datetime.now(UTC), days=days)
+            await uow.commit()
+            return code
+    finally:
+        await engine.dispose()
+
+
+async def _unlink(settings: Settings, nip: str) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        if settings.is_sqlite:
+            await upgrade(engine)
+        async with UnitOfWork(session_factory(engine)) as uow:
+            count = await unlink_employee(uow, nip)
+            await uow.commit()
+            return count
+    finally:
+        await engine.dispose()
+
+
+async def _bot_username(settings: Settings) -> str | None:
+    """The bot's @username for the deep link; None (code only) if the Bot API cannot say."""
+    assert settings.telegram_bot_token is not None
+    root = settings.telegram_api_url
+    bot = Bot(
+        settings.telegram_bot_token.get_secret_value(),
+        base_url=f"{root}/bot",
+        request=AiohttpRequest(),
+    )
+    try:
+        async with bot:
+            return bot.username
+    except TelegramError:
+        return None
+
+
 def _port_overrides(args: argparse.Namespace) -> dict[str, object]:
     overrides: dict[str, object] = {}
     if getattr(args, "host", None):
@@ -321,6 +389,17 @@ def build_parser(cli: Cli) -> argparse.ArgumentParser:
     imp.add_argument("--partial", action="store_true", help=t("cli.help.partial"))
     imp.add_argument("--dry-run", action="store_true", help=t("cli.help.dry_run"))
     imp.set_defaults(action=cli.roster_import)
+    inv = roster_commands.add_parser(
+        "invite", help=t("cli.help.roster_invite"), description=t("cli.help.roster_invite")
+    )
+    inv.add_argument("nip", metavar="NIP", help=t("cli.help.nip"))
+    inv.add_argument("--days", type=int, default=7, help=t("cli.help.invite_days"))
+    inv.set_defaults(action=cli.roster_invite)
+    unlink = roster_commands.add_parser(
+        "unlink", help=t("cli.help.roster_unlink"), description=t("cli.help.roster_unlink")
+    )
+    unlink.add_argument("nip", metavar="NIP", help=t("cli.help.nip"))
+    unlink.set_defaults(action=cli.roster_unlink)
     exp = roster_commands.add_parser(
         "export", help=t("cli.help.roster_export"), description=t("cli.help.roster_export")
     )

@@ -6,10 +6,11 @@ Cancel comes first so `/batal` leaves any flow; the fallback comes last and answ
 from __future__ import annotations
 
 from bot.chat.router import Router
-from handlers import cancel, fallback, help, language, menu, profile, roster, team
+from handlers import cancel, fallback, help, language, menu, profile, roster, start, team
 
 ROUTERS: tuple[Router, ...] = (
     cancel.router,
+    start.router,
     menu.router,
     help.router,
     language.router,
@@ -18,3 +19,21 @@ ROUTERS: tuple[Router, ...] = (
     roster.router,
     fallback.router,
 )
+
+# Commands offered in Telegram's menu, per language: (command, description key).
+COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
+    "id": (
+        ("menu", "tg.command.menu"),
+        ("profil", "tg.command.profile"),
+        ("bahasa", "tg.command.language"),
+        ("bantuan", "tg.command.help"),
+        ("batal", "tg.command.cancel"),
+    ),
+    "en": (
+        ("menu", "tg.command.menu"),
+        ("profile", "tg.command.profile"),
+        ("language", "tg.command.language"),
+        ("help", "tg.command.help"),
+        ("cancel", "tg.command.cancel"),
+    ),
+}

@@ -1,4 +1,4 @@
-"""The main menu: `/start`, `/menu` and every "back to menu" button."""
+"""The main menu: `/menu` and every "back to menu" button (`/start` is registration's)."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ def greeting(ctx: ChatContext, now: datetime | None = None) -> str:
     return ctx.t("menu.greeting", period=ctx.t(f"greeting.{period}"), name=ctx.person.name)
 
 
-@router.command("start", "menu", access=Access.PUBLIC)
+@router.command("menu", access=Access.PUBLIC)
 @router.button(MAIN_MENU, access=Access.PUBLIC)
 async def show_menu(ctx: ChatContext, _event: Inbound) -> Text:
     ctx.state.clear()

@@ -90,6 +90,26 @@ class Employee(Base):
     )
 
 
+class Invite(Base):
+    """A single-use, expiring registration code for someone whose chat number differs.
+
+    Only a hash of the code is stored: a database leak must not hand out accounts.
+    """
+
+    __tablename__ = "invites"
+    __table_args__ = (Index("ix_invites_employee_id", "employee_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_by_identity_id: Mapped[int | None] = mapped_column(ForeignKey("identities.id"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
 class Citizen(Base):
     """A member of the public, known only by a keyed hash of their channel id (UU 27/2022)."""
 

@@ -11,6 +11,7 @@ from storage.repositories.audit import AuditRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.employees import EmployeeRepository, UnitRepository
 from storage.repositories.identities import IdentityRepository
+from storage.repositories.invites import InviteRepository
 from storage.repositories.updates import ProcessedUpdateRepository
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -26,6 +27,7 @@ class UnitOfWork:
     employees: EmployeeRepository
     units: UnitRepository
     identities: IdentityRepository
+    invites: InviteRepository
     conversations: ConversationRepository
     updates: ProcessedUpdateRepository
     audit: AuditRepository
@@ -38,6 +40,7 @@ class UnitOfWork:
         self.employees = EmployeeRepository(self.session)
         self.units = UnitRepository(self.session)
         self.identities = IdentityRepository(self.session)
+        self.invites = InviteRepository(self.session)
         self.conversations = ConversationRepository(self.session)
         self.updates = ProcessedUpdateRepository(self.session)
         self.audit = AuditRepository(self.session)

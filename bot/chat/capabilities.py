@@ -27,9 +27,12 @@ class Capabilities:
     max_list_label: int = 0
     max_text: int = MAX_TEXT
     max_caption: int = 1024
+    contact_request: bool = False
 
 
-TELEGRAM = Capabilities("telegram", max_buttons=100, max_per_row=8, max_button_label=64)
+TELEGRAM = Capabilities(
+    "telegram", max_buttons=100, max_per_row=8, max_button_label=64, contact_request=True
+)
 WHATSAPP = Capabilities(
     "whatsapp",
     max_buttons=3,

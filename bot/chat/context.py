@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.chat.callbacks import MAIN_MENU
+from bot.chat.capabilities import Capabilities
 from bot.chat.i18n import Catalogs, Translator
 from bot.chat.replies import Button, Keyboard
 from bot.chat.router import MenuItem
@@ -49,11 +50,16 @@ class ChatContext:
     language: str
     uow: UnitOfWork
     menu_items: tuple[MenuItem, ...]
+    caps: Capabilities
     new_language: str | None = None
 
     @property
     def t(self) -> Translator:
         return self.catalogs.translator(self.language)
+
+    def became(self, person: Person) -> None:
+        """The account was just linked: answer the rest of this update as that person."""
+        self.person = person
 
     def set_language(self, language: str) -> None:
         """Switch language for this reply on and remember it for this account."""

@@ -107,6 +107,7 @@ class Dispatcher:
                 language=self._language(identity.language, event.language_hint),
                 uow=uow,
                 menu_items=self.menu_items,
+                caps=caps,
             )
             event = self._resolve_numbered_choice(event, state)
             try:

@@ -70,6 +70,16 @@ class LocationShared(Inbound):
     longitude: float
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Unsupported(Inbound):
+    """Something the bot cannot act on (a sticker, a voice note, an edit of an old message).
+
+    It still goes through the dispatcher so the user gets a polite answer in their language.
+    """
+
+    kind: str
+
+
 def text_event(
     *,
     channel: str,

@@ -100,6 +100,18 @@ class EmployeeRepository:
         ).one_or_none()
         return _person(row) if row else None
 
+    async def active_by_phone(self, phone: str) -> Person | None:
+        """The active employee with this normalised phone (the import keeps phones unique)."""
+        row = (
+            await self._session.execute(
+                _person_query()
+                .where(Employee.phone == phone, Employee.active.is_(True))
+                .order_by(Employee.id)
+                .limit(1)
+            )
+        ).one_or_none()
+        return _person(row) if row else None
+
     async def people(self, limit: int = 100) -> list[Person]:
         """Active people, ordered for a picker: by unit, then admins and leaders first."""
         rows = await self._session.execute(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Identity
@@ -64,6 +64,14 @@ class IdentityRepository:
         await self._session.execute(
             update(Identity).where(Identity.id == identity_id).values(language=language)
         )
+
+    async def unlink_employee(self, employee_id: int) -> int:
+        """Detach every chat account of an employee (a lost phone); returns how many."""
+        result = await self._session.execute(
+            update(Identity).where(Identity.employee_id == employee_id).values(employee_id=None)
+        )
+        assert isinstance(result, CursorResult)
+        return result.rowcount
 
     async def of_employee(self, employee_id: int) -> list[IdentityRecord]:
         rows = await self._session.scalars(

@@ -11,17 +11,21 @@ import asyncio
 import csv
 import io
 import random
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from bot.chat.dispatcher import Dispatcher
+from bot.chat.i18n import Catalogs
 from bot.cli import Cli, main
+from handlers import ROUTERS
 from kinerja.people import Person
 from kinerja.services.demo_seed import ROSTER, roster_csv
 from storage.uow import SessionFactory, UnitOfWork
-from tests.support.chat import ADMIN, ATASAN, ATASAN_WITA, STAFF
+from tests.support.chat import ADMIN, ATASAN, ATASAN_WITA, STAFF, Chat, link, seed
 
 BUDI = "199201102019031003"
 SETTINGS_VARIABLES = (
@@ -585,3 +589,45 @@ async def test_default_language_en_reports_in_english(
     assert run("db", "upgrade") == 2
     assert one_line(capsys.readouterr().err).startswith("Invalid setting HTTP_PORT: ")
     assert await person(sessions, ADMIN) is not None
+
+
+# --- roster invite / unlink ---------------------------------------------------------------------
+
+
+async def test_invite_prints_a_single_use_code_that_registers(
+    database: str, sessions: SessionFactory, capsys: pytest.CaptureFixture[str], catalogs: Catalogs
+) -> None:
+    await seed(sessions)
+    assert await kinerja("roster", "invite", ATASAN, "--days", "3") == 0
+    out = capsys.readouterr().out
+    code = re.search(r"(inv_[A-Za-z0-9_-]+)", out)
+    assert code is not None and "berlaku 3 hari" in out
+    assert "t.me" not in out  # no bot token configured: the code alone
+    chat = Chat(Dispatcher(ROUTERS, sessions, catalogs), "web-user")
+    await chat.send(f"/start {code.group(1)}")
+    assert "Ahmad Fauzi" in chat.text
+
+
+async def test_invite_and_unlink_refuse_unknown_people_and_bad_days(
+    database: str, sessions: SessionFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await seed(sessions)
+    assert await kinerja("roster", "invite", "199001012015031999") == 1
+    assert "Tidak ada pegawai aktif" in capsys.readouterr().err
+    assert await kinerja("roster", "invite", STAFF, "--days", "0") == 1
+    assert "--days" in capsys.readouterr().err
+    assert await kinerja("roster", "unlink", "199001012015031999") == 1
+
+
+async def test_unlink_detaches_every_account(
+    database: str, sessions: SessionFactory, capsys: pytest.CaptureFixture[str]
+) -> None:
+    await seed(sessions)
+    await link(sessions, "telegram", "1", STAFF)
+    await link(sessions, "web", "2", STAFF)
+    assert await kinerja("roster", "unlink", STAFF) == 0
+    assert "2 akun chat dilepas" in capsys.readouterr().out
+    async with UnitOfWork(sessions) as uow:
+        person = await uow.employees.person_by_nip(STAFF)
+        assert person is not None
+        assert await uow.identities.of_employee(person.id) == []

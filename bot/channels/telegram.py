@@ -1,0 +1,340 @@
+"""The Telegram channel on python-telegram-bot: its `Bot` and `Update` types, our dispatcher.
+
+PTB's handler chain, ConversationHandler and persistence are not used: state lives in the
+database (DESIGN.md rule 3). Updates arrive by webhook (`POST /webhooks/telegram`, checked against
+the secret token) or, without a webhook URL, by long polling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aiohttp import web
+from telegram import (
+    Bot,
+    BotCommand,
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.chat.capabilities import TELEGRAM, Outgoing
+from bot.chat.dispatcher import Dispatcher
+from bot.chat.events import (
+    ButtonPress,
+    ContactShared,
+    DocumentMessage,
+    Inbound,
+    LocationShared,
+    PhotoMessage,
+    Unsupported,
+    text_event,
+)
+from bot.chat.i18n import Catalogs
+from bot.chat.replies import Document, Image, Text, escape
+
+CHANNEL = "telegram"
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+MAX_BODY = 1024 * 1024
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
+POLL_TIMEOUT = 25
+log = logging.getLogger(__name__)
+
+
+class TelegramChannel:
+    def __init__(
+        self,
+        bot: Bot,
+        dispatcher: Dispatcher,
+        catalogs: Catalogs,
+        *,
+        webhook_secret: str | None = None,
+    ) -> None:
+        self.bot = bot
+        self.dispatcher = dispatcher
+        self.catalogs = catalogs
+        self.webhook_secret = webhook_secret
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- start-up -------------------------------------------------------------------------------
+
+    async def set_commands(self, commands: Mapping[str, Sequence[tuple[str, str]]]) -> None:
+        """The command menu in each language; Telegram picks by the user's app language."""
+        for language, entries in commands.items():
+            await self.bot.set_my_commands(
+                [BotCommand(name, self.catalogs.raw(language, key)) for name, key in entries],
+                language_code=language,
+            )
+        default = commands.get(self.catalogs.default, ())
+        await self.bot.set_my_commands(
+            [
+                BotCommand(name, self.catalogs.raw(self.catalogs.default, key))
+                for name, key in default
+            ]
+        )
+
+    # --- webhook --------------------------------------------------------------------------------
+
+    async def webhook(self, request: web.Request) -> web.Response:
+        """Acknowledge only after the reply is sent, so Telegram retries if we crash first."""
+        given = request.headers.get(SECRET_HEADER, "")
+        if not self.webhook_secret or not hmac.compare_digest(given, self.webhook_secret):
+            return web.Response(status=403, text="forbidden")
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        raw = await request.content.read(MAX_BODY + 1)
+        if len(raw) > MAX_BODY:
+            return web.Response(status=413, text="too large")
+        try:
+            data = json.loads(raw)
+            update = Update.de_json(data, self.bot) if isinstance(data, dict) else None
+        except (ValueError, TypeError, KeyError, AttributeError):
+            update = None
+        if update is None:
+            return web.Response(status=400, text="not an update")
+        await self.process(update)
+        return web.Response(status=200)
+
+    # --- long polling ---------------------------------------------------------------------------
+
+    async def poll(self) -> None:
+        """Fetch updates until cancelled; each is processed in its own task.
+
+        Tasks of one user queue on the dispatcher's per-user lock in arrival order.
+        """
+        offset: int | None = None
+        backoff = 1.0
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset,
+                    timeout=POLL_TIMEOUT,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                    read_timeout=POLL_TIMEOUT + 10,
+                )
+                backoff = 1.0
+            except RetryAfter as error:
+                await asyncio.sleep(_retry_seconds(error))
+                continue
+            except (NetworkError, TelegramError) as error:
+                log.warning("getUpdates failed (%s); retrying in %.0f s", error, backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 60.0)
+                continue
+            for update in updates:
+                offset = update.update_id + 1
+                task = asyncio.create_task(self.process(update))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Let updates already accepted finish before shutdown."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # --- one update -----------------------------------------------------------------------------
+
+    async def process(self, update: Update) -> None:
+        translated = to_inbound(update)
+        if translated is None:
+            return
+        event, chat_id = translated
+        outgoing = await self.dispatcher.handle(event, TELEGRAM)
+        if update.callback_query is not None:
+            await self._acknowledge(update.callback_query)
+        for out in outgoing:
+            await self.send(chat_id, out)
+
+    async def _acknowledge(self, query: CallbackQuery) -> None:
+        """Answer the press and show the choice on the prompt, removing its buttons.
+
+        Without the buttons an old prompt cannot be pressed twice.
+        """
+        try:
+            await query.answer()
+            message = query.message
+            if not isinstance(message, Message) or message.reply_markup is None:
+                return
+            label = _label_of(message.reply_markup, query.data or "")
+            if message.text and label:
+                chosen = f"{message.text_html}\n\n✓ <i>{escape(label)}</i>"
+                await message.edit_text(chosen, parse_mode=ParseMode.HTML, reply_markup=None)
+            else:
+                await message.edit_reply_markup(reply_markup=None)
+        except TelegramError as error:
+            log.info("could not acknowledge a button press: %s", error)
+
+    async def send(self, chat_id: int, out: Outgoing) -> None:
+        """Send one laid-out reply; a 429 is waited out once, other errors are logged.
+
+        The update is already committed: failing the webhook now would only make Telegram
+        redeliver an update that the dedupe then drops.
+        """
+        for attempt in (1, 2):
+            try:
+                await self._send_once(chat_id, out)
+                return
+            except RetryAfter as error:
+                if attempt == 2:
+                    log.warning("rate limited twice sending to %s; reply dropped", chat_id)
+                    return
+                await asyncio.sleep(_retry_seconds(error))
+            except Forbidden:
+                log.info("chat %s blocked the bot; reply dropped", chat_id)
+                return
+            except BadRequest:
+                log.exception("Telegram rejected a reply to %s", chat_id)
+                return
+            except TelegramError as error:
+                log.warning("sending to %s failed: %s", chat_id, error)
+                return
+
+    async def _send_once(self, chat_id: int, out: Outgoing) -> None:
+        reply = out.reply
+        if isinstance(reply, Text):
+            await self.bot.send_message(
+                chat_id,
+                reply.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_markup(out),
+            )
+        elif isinstance(reply, Image):
+            await self.bot.send_photo(
+                chat_id,
+                InputFile(reply.data, filename=reply.filename),
+                caption=reply.caption or None,
+                parse_mode=ParseMode.HTML,
+            )
+        elif isinstance(reply, Document):
+            await self.bot.send_document(
+                chat_id,
+                InputFile(reply.data, filename=reply.filename),
+                caption=reply.caption or None,
+                parse_mode=ParseMode.HTML,
+            )
+
+
+def to_inbound(update: Update) -> tuple[Inbound, int] | None:
+    """Translate a PTB update into our event and the chat to answer; None for what we ignore.
+
+    Only private chats are served: the bot is personal, and a group would leak one person's data
+    to others.
+    """
+    update_id = str(update.update_id)
+    query = update.callback_query
+    if query is not None:
+        message = query.message
+        if message is None or message.chat.type != "private":
+            return None
+        event: Inbound = ButtonPress(
+            channel=CHANNEL,
+            user_id=str(query.from_user.id),
+            update_id=update_id,
+            display_name=query.from_user.full_name,
+            language_hint=query.from_user.language_code,
+            payload=query.data or "",
+            message_ref=f"{message.chat.id}:{message.message_id}",
+        )
+        return event, message.chat.id
+    edited = update.edited_message
+    message = update.message
+    if (message or edited) is None:
+        return None
+    target = message or edited
+    assert target is not None
+    sender = target.from_user
+    if sender is None or target.chat.type != "private":
+        return None
+    common: dict[str, Any] = {
+        "channel": CHANNEL,
+        "user_id": str(sender.id),
+        "update_id": update_id,
+        "display_name": sender.full_name,
+        "language_hint": sender.language_code,
+    }
+    if edited is not None:
+        return Unsupported(kind="edit", **common), target.chat.id
+    return _message_event(target, common), target.chat.id
+
+
+def _message_event(message: Message, common: dict[str, Any]) -> Inbound:
+    if message.text is not None:
+        return text_event(text=message.text, **common)
+    if message.contact is not None:
+        own = message.contact.user_id is not None and message.contact.user_id == int(
+            common["user_id"]
+        )
+        return ContactShared(phone=message.contact.phone_number, is_own=own, **common)
+    if message.photo:
+        largest = max(message.photo, key=lambda size: size.width * size.height)
+        return PhotoMessage(file_ref=largest.file_id, caption=message.caption or "", **common)
+    if message.document is not None:
+        return DocumentMessage(
+            file_ref=message.document.file_id,
+            filename=message.document.file_name or "",
+            caption=message.caption or "",
+            **common,
+        )
+    if message.location is not None:
+        return LocationShared(
+            latitude=message.location.latitude, longitude=message.location.longitude, **common
+        )
+    kind = next(
+        (
+            name
+            for name in ("sticker", "voice", "video", "video_note", "audio", "animation", "poll")
+            if getattr(message, name, None)
+        ),
+        "other",
+    )
+    return Unsupported(kind=kind, **common)
+
+
+def _markup(
+    out: Outgoing,
+) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
+    reply = out.reply
+    if out.layout == "buttons":
+        return InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
+                for row in out.keyboard
+            ]
+        )
+    if out.layout == "list":
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(b.label, callback_data=b.payload)] for b in out.choices]
+        )
+    if isinstance(reply, Text) and reply.request_contact:
+        return ReplyKeyboardMarkup(
+            [[KeyboardButton(reply.request_contact, request_contact=True)]],
+            resize_keyboard=True,
+            one_time_keyboard=True,
+        )
+    return None
+
+
+def _label_of(markup: InlineKeyboardMarkup, data: str) -> str | None:
+    for row in markup.inline_keyboard:
+        for button in row:
+            if button.callback_data == data:
+                return button.text
+    return None
+
+
+def _retry_seconds(error: RetryAfter) -> float:
+    retry = error.retry_after
+    return retry.total_seconds() if hasattr(retry, "total_seconds") else float(retry)
