@@ -111,16 +111,21 @@ def _telegram_channel(
 ) -> TelegramChannel:
     assert settings.telegram_bot_token is not None
     root = settings.telegram_api_url
+    transports = (AiohttpRequest(), AiohttpRequest(connections=1))
     bot = Bot(
         settings.telegram_bot_token.get_secret_value(),
         base_url=f"{root}/bot",
         base_file_url=f"{root}/file/bot",
-        request=AiohttpRequest(),
-        get_updates_request=AiohttpRequest(connections=1),
+        request=transports[0],
+        get_updates_request=transports[1],
     )
     secret = settings.telegram_webhook_secret
     return TelegramChannel(
-        bot, dispatcher, catalogs, webhook_secret=secret.get_secret_value() if secret else None
+        bot,
+        dispatcher,
+        catalogs,
+        webhook_secret=secret.get_secret_value() if secret else None,
+        transports=transports,
     )
 
 
@@ -140,8 +145,10 @@ async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
         else:
             await telegram.bot.delete_webhook()
     except InvalidToken:
+        await telegram.close()
         raise StartupError("TELEGRAM_BOT_TOKEN was rejected by the Bot API") from None
     except TelegramError as error:
+        await telegram.close()
         raise StartupError(f"the Telegram Bot API is unreachable: {error}") from None
     poller = None if settings.telegram_webhook_url else asyncio.create_task(telegram.poll())
     yield
@@ -150,7 +157,7 @@ async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await poller
     await telegram.drain()
-    await telegram.bot.shutdown()
+    await telegram.close()
 
 
 async def _healthz(_request: web.Request) -> web.Response:

@@ -409,6 +409,8 @@ def build_parser(cli: Cli) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # Bot API durations (retry_after) as timedeltas: PTB's announced default, without its warning.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
     language = os.environ.get("DEFAULT_LANGUAGE", "id")
     catalogs = Catalogs.load(default=language if language in ("id", "en") else "id")
     cli = Cli(catalogs, catalogs.default)

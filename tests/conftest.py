@@ -25,6 +25,10 @@ from storage.migrate import upgrade
 from storage.models import Base
 from storage.uow import SessionFactory, UnitOfWork
 
+# PTB warns (an error here) when it builds RetryAfter unless durations are timedeltas; the
+# service reads both forms, and the CLI opts in the same way.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
+
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PG_REQUIRED = os.environ.get("CI", "").lower() == "true" or bool(
     os.environ.get("KINERJA_REQUIRE_POSTGRES")

@@ -8,6 +8,7 @@ the secret token) or, without a webhook URL, by long polling.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -30,6 +31,7 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import BaseRequest
 
 from bot.chat.capabilities import TELEGRAM, Outgoing
 from bot.chat.dispatcher import Dispatcher
@@ -62,8 +64,10 @@ class TelegramChannel:
         catalogs: Catalogs,
         *,
         webhook_secret: str | None = None,
+        transports: Sequence[BaseRequest] = (),
     ) -> None:
         self.bot = bot
+        self.transports = tuple(transports)
         self.dispatcher = dispatcher
         self.catalogs = catalogs
         self.webhook_secret = webhook_secret
@@ -139,6 +143,13 @@ class TelegramChannel:
                 task = asyncio.create_task(self.process(update))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
+
+    async def close(self) -> None:
+        """Close the bot and its HTTP sessions, also after a start-up that failed half-way."""
+        with contextlib.suppress(TelegramError, RuntimeError):
+            await self.bot.shutdown()
+        for transport in self.transports:
+            await transport.shutdown()
 
     async def drain(self) -> None:
         """Let updates already accepted finish before shutdown."""
