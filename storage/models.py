@@ -212,6 +212,28 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class Rhk(Base):
+    """A Rencana Hasil Kerja of one employee's SKP for one year, with its indicator and target."""
+
+    __tablename__ = "rhk"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "year", "number", name="uq_rhk_employee_id_year_number"),
+        CheckConstraint("target > 0", name="target_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    indicator: Mapped[str] = mapped_column(Text, default="")
+    target: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    unit: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
 class Activity(Base):
     """A daily work entry (progres harian) that the atasan verifies."""
 
@@ -232,10 +254,11 @@ class Activity(Base):
     end_time: Mapped[time | None] = mapped_column(Time)
     minutes: Mapped[int] = mapped_column(Integer)
     description: Mapped[str] = mapped_column(Text)
-    rhk_id: Mapped[int | None] = mapped_column(BigId)
+    rhk_id: Mapped[int | None] = mapped_column(ForeignKey("rhk.id"))
     quantity: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
     quantity_unit: Mapped[str | None] = mapped_column(String(64))
     evidence_ref: Mapped[str | None] = mapped_column(String(512))
+    evidence: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), default="draft")
     on_time: Mapped[bool | None] = mapped_column(Boolean)
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
