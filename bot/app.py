@@ -24,6 +24,7 @@ from bot.chat.dispatcher import Dispatcher
 from bot.chat.i18n import Catalogs
 from bot.config import Settings
 from handlers import COMMANDS, ROUTERS
+from kinerja.activities import WorkPolicy
 from storage.db import create_engine, session_factory
 from storage.migrate import is_current, upgrade
 
@@ -52,8 +53,16 @@ def build_app(
     sessions = session_factory(engine)
     # SQLite has one writer: queueing updates fairly here beats SQLite's busy-wait backoff.
     transactions = 1 if settings.is_sqlite else settings.db_pool_size
+    policy = WorkPolicy(
+        cutoff_day=settings.activity_cutoff_day, daily_minutes=settings.daily_minutes
+    )
     dispatcher = Dispatcher(
-        ROUTERS, sessions, catalogs, settings.default_language, max_transactions=transactions
+        ROUTERS,
+        sessions,
+        catalogs,
+        settings.default_language,
+        max_transactions=transactions,
+        policy=policy,
     )
 
     app = web.Application()

@@ -1,4 +1,4 @@
-"""The `kinerja` command: run the service, the demo, migrations, and roster import/export.
+"""The `kinerja` command: run the service, the demo, migrations, roster import/export, SKP import.
 
 Operator messages go through the locale catalogs like chat text; a bad setting or input ends with
 one clear line and a non-zero exit, never a traceback.
@@ -13,7 +13,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -31,6 +31,9 @@ from kinerja.roster import RowError, parse_roster
 from kinerja.services.demo_seed import seed_demo
 from kinerja.services.registration import create_invite, unlink_employee
 from kinerja.services.roster_import import ImportSummary, import_roster
+from kinerja.services.skp_import import SkpImportSummary, import_skp
+from kinerja.skp import check_year, error_key, parse_skp, warning_key
+from kinerja.tabular import MAX_FILE_BYTES, MAX_FILE_MB, TableRow
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.uow import UnitOfWork
@@ -215,6 +218,73 @@ class Cli:
             self.fail("cli.error.write", path=path, reason=error.strerror or str(error))
         print(self.t("cli.roster.exported", count=len(rows), path=path))
 
+    # --- skp ----------------------------------------------------------------------------------
+
+    def skp_import(self, args: argparse.Namespace) -> None:
+        settings = self.settings()
+        today = date.today()
+        if args.year is not None:
+            try:
+                check_year(args.year, today=today)
+            except RuleViolation as violation:
+                self.fail(error_key(violation.code), EXIT_BAD_INPUT, **violation.params)
+        path = Path(args.file)
+        if not path.is_file():
+            self.fail("cli.error.no_file", path=path)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            self.fail("skp.error.file.too_large", max_mb=MAX_FILE_MB)
+        try:
+            rows = parse_skp(path.read_bytes(), path.name)
+        except RuleViolation as violation:
+            self.fail(error_key(violation.code), EXIT_BAD_INPUT, **violation.params)
+        summary = asyncio.run(
+            _import_skp(
+                settings,
+                rows,
+                today=today,
+                year=args.year,
+                strict=args.strict,
+                dry_run=args.dry_run,
+            )
+        )
+        self.skp_report(summary, year=args.year, dry_run=args.dry_run)
+        if summary.errors:
+            raise SystemExit(EXIT_BAD_INPUT)
+
+    def skp_report(self, summary: SkpImportSummary, *, year: int | None, dry_run: bool) -> None:
+        for error in summary.errors:
+            print(self.skp_row_error(error), file=sys.stderr)
+        if summary.errors:
+            print(self.t("cli.roster.bad_rows", count=summary.bad_rows), file=sys.stderr)
+        if not summary.applied:
+            print(self.t("cli.roster.strict_nothing"), file=sys.stderr)
+            return
+        for warning in summary.warnings:
+            print(self.t(warning_key(warning.code), **warning.params), file=sys.stderr)
+        print(
+            self.t(
+                "skp.cli.summary",
+                rows=summary.rows,
+                employees=summary.employees,
+                created=summary.created,
+                updated=summary.updated,
+                unchanged=summary.unchanged,
+                deleted=summary.deleted,
+                kept=summary.kept,
+            )
+        )
+        if summary.skipped:
+            print(self.t("skp.cli.skipped", count=summary.skipped, year=year))
+        if dry_run:
+            print(self.t("cli.roster.dry_run"))
+
+    def skp_row_error(self, error: RowError) -> str:
+        reason = self.t(error_key(error.code), **error.params)
+        if error.column:
+            column = self.t(f"skp.column.{error.column}")
+            return self.t("cli.roster.row_column", row=error.row, column=column, reason=reason)
+        return self.t("cli.roster.row", row=error.row, reason=reason)
+
 
 class _ProgressBar:
     """A one-line progress bar on stderr for long imports (only when it is a terminal)."""
@@ -279,6 +349,28 @@ async def _import(
                 partial=partial,
                 progress=progress,
             )
+            if summary.applied and not dry_run:
+                await uow.commit()
+            return summary
+    finally:
+        await engine.dispose()
+
+
+async def _import_skp(
+    settings: Settings,
+    rows: Sequence[TableRow],
+    *,
+    today: date,
+    year: int | None,
+    strict: bool,
+    dry_run: bool,
+) -> SkpImportSummary:
+    engine = create_engine(settings.database_url)
+    try:
+        if settings.is_sqlite:
+            await upgrade(engine)
+        async with UnitOfWork(session_factory(engine)) as uow:
+            summary = await import_skp(uow, rows, today=today, only_year=year, strict=strict)
             if summary.applied and not dry_run:
                 await uow.commit()
             return summary
@@ -405,7 +497,24 @@ def build_parser(cli: Cli) -> argparse.ArgumentParser:
     )
     exp.add_argument("file", metavar="FILE", help=t("cli.help.export_file"))
     exp.set_defaults(action=cli.roster_export)
+    _add_skp_commands(commands, cli)
     return parser
+
+
+def _add_skp_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], cli: Cli
+) -> None:
+    t = cli.t
+    skp = commands.add_parser("skp", help=t("skp.help.skp"), description=t("skp.help.skp"))
+    skp_commands = skp.add_subparsers(dest="skp_command", required=True, metavar="COMMAND")
+    imp = skp_commands.add_parser(
+        "import", help=t("skp.help.import"), description=t("skp.help.import")
+    )
+    imp.add_argument("file", metavar="FILE", help=t("skp.help.file"))
+    imp.add_argument("--strict", action="store_true", help=t("cli.help.strict"))
+    imp.add_argument("--dry-run", action="store_true", help=t("cli.help.dry_run"))
+    imp.add_argument("--year", type=int, metavar="YYYY", help=t("skp.help.year"))
+    imp.set_defaults(action=cli.skp_import)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     default_language: Language = "id"
     timezone: str = "Asia/Jakarta"
     db_pool_size: int = Field(default=10, ge=1, le=200)
+    activity_cutoff_day: int = Field(default=5, ge=1, le=28)
+    daily_minutes: int = Field(default=300, ge=1, le=1440)
     web_chat_enabled: bool = False
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"

@@ -6,7 +6,19 @@ Cancel comes first so `/batal` leaves any flow; the fallback comes last and answ
 from __future__ import annotations
 
 from bot.chat.router import Router
-from handlers import cancel, fallback, help, language, menu, profile, roster, start, team
+from handlers import (
+    activity,
+    activity_list,
+    cancel,
+    fallback,
+    help,
+    language,
+    menu,
+    profile,
+    roster,
+    start,
+    team,
+)
 
 ROUTERS: tuple[Router, ...] = (
     cancel.router,
@@ -14,6 +26,8 @@ ROUTERS: tuple[Router, ...] = (
     menu.router,
     help.router,
     language.router,
+    activity.router,
+    activity_list.router,
     profile.router,
     team.router,
     roster.router,
@@ -24,6 +38,8 @@ ROUTERS: tuple[Router, ...] = (
 COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     "id": (
         ("menu", "tg.command.menu"),
+        ("catat", "tg.command.log"),
+        ("hari_ini", "tg.command.today"),
         ("profil", "tg.command.profile"),
         ("bahasa", "tg.command.language"),
         ("bantuan", "tg.command.help"),
@@ -31,6 +47,8 @@ COMMANDS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "en": (
         ("menu", "tg.command.menu"),
+        ("log", "tg.command.log"),
+        ("today", "tg.command.today"),
         ("profile", "tg.command.profile"),
         ("language", "tg.command.language"),
         ("help", "tg.command.help"),

@@ -28,9 +28,7 @@ def main_menu(ctx: ChatContext, lead: str | None = None) -> Text:
 def greeting(ctx: ChatContext, now: datetime | None = None) -> str:
     """ "Selamat pagi, Bapak/Ibu X" by the hour in the person's own time zone."""
     assert ctx.person is not None
-    local = (now or datetime.now(ZoneInfo(ctx.person.timezone))).astimezone(
-        ZoneInfo(ctx.person.timezone)
-    )
+    local = (now or ctx.now()).astimezone(ZoneInfo(ctx.person.timezone))
     period = "morning" if local.hour < 11 else "noon" if local.hour < 15 else "afternoon"
     if local.hour >= 18 or local.hour < 4:
         period = "evening"

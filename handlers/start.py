@@ -6,8 +6,6 @@ forwarded one); anywhere, an invite code from an admin (`/start inv_…`, the de
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from bot.chat.context import ChatContext
 from bot.chat.events import Command, ContactShared
 from bot.chat.replies import Text
@@ -53,7 +51,7 @@ async def _redeem(ctx: ChatContext, event: Command, code: str) -> Text:
     if not looks_like_invite(code):
         # Other deep-link payloads (e.g. a citizen's service code) are not registration.
         return _ask_to_register(ctx)
-    now = datetime.now(UTC)
+    now = ctx.now()
     result = await redeem_invite(ctx.uow, event.channel, event.user_id, code, now=now)
     return _outcome(ctx, result)
 

@@ -8,8 +8,11 @@ catalog test covers everything a user can see from this feature.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from enum import StrEnum
 
 from kinerja.errors import RuleViolation
 
@@ -163,3 +166,53 @@ def is_on_time(work_date: date, submitted: date, is_working_day: Callable[[date]
 
 def _clock(value: time) -> str:
     return f"{value.hour:02d}.{value.minute:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class WorkPolicy:
+    """The instansi's rules for daily activities (configurable; defaults follow regional practice).
+
+    `cutoff_day`: day of the next month after which a month is locked. `daily_minutes`: the
+    effective minutes expected per working day (a common model: 300).
+    """
+
+    cutoff_day: int = 5
+    daily_minutes: int = 300
+    working_weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() in self.working_weekdays
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "diajukan"
+    APPROVED = "disetujui"
+    REVISION = "revisi"
+    REJECTED = "ditolak"
+
+    @property
+    def editable(self) -> bool:
+        """Approved entries are locked: they count for the SKP and the TPP allowance."""
+        return self is not Status.APPROVED
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityView:
+    """An entry as its owner sees it in lists and cards."""
+
+    id: int
+    employee_id: int
+    work_date: date
+    start: time | None
+    end: time | None
+    minutes: int
+    description: str
+    rhk_id: int | None
+    rhk_number: int | None
+    rhk_title: str | None
+    quantity: Decimal | None
+    quantity_unit: str | None
+    evidence: Mapping[str, str] | None
+    status: Status
+    decision_note: str | None

@@ -7,11 +7,13 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from storage.repositories.activities import ActivityRepository
 from storage.repositories.audit import AuditRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.employees import EmployeeRepository, UnitRepository
 from storage.repositories.identities import IdentityRepository
 from storage.repositories.invites import InviteRepository
+from storage.repositories.skp import RhkRepository
 from storage.repositories.updates import ProcessedUpdateRepository
 
 SessionFactory = async_sessionmaker[AsyncSession]
@@ -31,6 +33,8 @@ class UnitOfWork:
     conversations: ConversationRepository
     updates: ProcessedUpdateRepository
     audit: AuditRepository
+    rhk: RhkRepository
+    activities: ActivityRepository
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -44,6 +48,8 @@ class UnitOfWork:
         self.conversations = ConversationRepository(self.session)
         self.updates = ProcessedUpdateRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.rhk = RhkRepository(self.session)
+        self.activities = ActivityRepository(self.session)
         return self
 
     async def __aexit__(

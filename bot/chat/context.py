@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from bot.chat.callbacks import MAIN_MENU
@@ -10,6 +12,7 @@ from bot.chat.capabilities import Capabilities
 from bot.chat.i18n import Catalogs, Translator
 from bot.chat.replies import Button, Keyboard
 from bot.chat.router import MenuItem
+from kinerja.activities import WorkPolicy
 from kinerja.people import Person
 from storage.repositories.identities import IdentityRecord
 from storage.uow import UnitOfWork
@@ -51,11 +54,17 @@ class ChatContext:
     uow: UnitOfWork
     menu_items: tuple[MenuItem, ...]
     caps: Capabilities
+    policy: WorkPolicy
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     new_language: str | None = None
 
     @property
     def t(self) -> Translator:
         return self.catalogs.translator(self.language)
+
+    def now(self) -> datetime:
+        """The current instant (UTC); injectable so date rules can be tested at any hour."""
+        return self.clock()
 
     def became(self, person: Person) -> None:
         """The account was just linked: answer the rest of this update as that person."""

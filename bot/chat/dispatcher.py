@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from bot.chat.capabilities import Capabilities, Outgoing, present
 from bot.chat.context import ChatContext, State
 from bot.chat.events import ButtonPress, Inbound, TextMessage
 from bot.chat.i18n import Catalogs
 from bot.chat.replies import Document, Image, Reply, Text
-from bot.chat.router import HandlerResult, Route, Router, find_route
+from bot.chat.router import SKIP, HandlerResult, Route, Router, _Skip, matching_routes
+from kinerja.activities import WorkPolicy
 from kinerja.people import Person
 from storage.repositories.conversations import SavedState, StaleStateError
 from storage.uow import SessionFactory, UnitOfWork
@@ -57,6 +59,8 @@ class Dispatcher:
         catalogs: Catalogs,
         default_language: str = "id",
         max_transactions: int = 5,
+        policy: WorkPolicy | None = None,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.routers = tuple(routers)
         self.sessions = sessions
@@ -66,6 +70,8 @@ class Dispatcher:
         # A fair gate in front of the connection pool: the pool's own queue lets newcomers barge
         # past waiters, which starves some updates for seconds under load (measured p99 3 s).
         self.transactions = asyncio.Semaphore(max_transactions)
+        self.policy = policy or WorkPolicy()
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.menu_items = tuple(item for router in self.routers for item in router.menu)
 
     async def handle(self, event: Inbound, caps: Capabilities) -> list[Outgoing]:
@@ -108,6 +114,8 @@ class Dispatcher:
                 uow=uow,
                 menu_items=self.menu_items,
                 caps=caps,
+                policy=self.policy,
+                clock=self.clock,
             )
             event = self._resolve_numbered_choice(event, state)
             try:
@@ -133,21 +141,22 @@ class Dispatcher:
         return present(replies, caps, self.catalogs.text(language, "chat.answer_with_number"))
 
     async def _route(self, ctx: ChatContext, event: Inbound) -> list[Reply]:
-        route = find_route(self.routers, event, ctx.state.flow)
-        if route is None:
-            return [Text(text=ctx.t("chat.unknown"))]
-        refusal = self._refusal(route, ctx)
-        if refusal is not None:
-            if isinstance(event, ButtonPress):
-                log.warning(
-                    "refused %s press %r by %s:%s",
-                    route.access.name,
-                    event.payload,
-                    event.channel,
-                    event.user_id,
-                )
-            return [refusal]
-        return _as_list(await route.handler(ctx, event))
+        for route in matching_routes(self.routers, event, ctx.state.flow):
+            refusal = self._refusal(route, ctx)
+            if refusal is not None:
+                if isinstance(event, ButtonPress):
+                    log.warning(
+                        "refused %s press %r by %s:%s",
+                        route.access.name,
+                        event.payload,
+                        event.channel,
+                        event.user_id,
+                    )
+                return [refusal]
+            result = await route.handler(ctx, event)
+            if result is not SKIP:
+                return _as_list(result)
+        return [Text(text=ctx.t("chat.unknown"))]
 
     def _refusal(self, route: Route, ctx: ChatContext) -> Reply | None:
         if route.access.allows(ctx.person):
@@ -199,7 +208,7 @@ def _remember_numbered_choices(state: State, outgoing: list[Outgoing]) -> None:
 
 
 def _as_list(result: HandlerResult) -> list[Reply]:
-    if result is None:
+    if result is None or isinstance(result, _Skip):
         return []
     if isinstance(result, Text | Image | Document):
         return [result]

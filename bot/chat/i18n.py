@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import date, time
 from pathlib import Path
 from string import Formatter
 
+from babel.dates import format_date
 from babel.messages.pofile import read_po
 
 from bot.chat.replies import Markup, escape
@@ -92,3 +94,14 @@ class Translator:
 
     def __call__(self, key: str, /, **params: object) -> Markup:
         return self.catalogs.text(self.language, key, **params)
+
+    def day(self, value: date) -> str:
+        """ "Senin, 23 November 2026" / "Monday, 23 November 2026"."""
+        return str(format_date(value, "EEEE, d MMMM y", locale=self.language))
+
+    def short_day(self, value: date) -> str:
+        return value.strftime("%d/%m")
+
+    def clock(self, value: time) -> str:
+        """Indonesian writes 08.30, English 08:30."""
+        return value.strftime("%H.%M" if self.language == "id" else "%H:%M")

@@ -6,7 +6,7 @@ presses included, so no feature can forget to check it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,18 @@ from kinerja.people import MenuRole, Person, Role
 if TYPE_CHECKING:
     from bot.chat.context import ChatContext
 
-HandlerResult = Reply | Sequence[Reply] | None
+
+class _Skip:
+    """Returned by a handler that matched but declines, so the next matching route answers."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "SKIP"
+
+
+SKIP = _Skip()
+HandlerResult = Reply | Sequence[Reply] | _Skip | None
 Handler = Callable[["ChatContext", Any], Awaitable[HandlerResult]]
 
 
@@ -60,6 +71,7 @@ class Route:
     commands: frozenset[str] = frozenset()
     payload: Payload | None = None
     flow: str | None = None
+    idle: bool = False
 
     def matches(self, event: Inbound, flow: str | None) -> bool:
         if not isinstance(event, self.kind):
@@ -68,6 +80,8 @@ class Route:
             return event.name in self.commands or (not self.commands and self.flow == flow)
         if isinstance(event, ButtonPress):
             return self.payload is not None and self.payload.matches(event.payload)
+        if self.idle:
+            return flow is None
         return self.flow is None or self.flow == flow
 
 
@@ -100,10 +114,11 @@ class Router:
         return self._add(ButtonPress, access, payload=payload)
 
     def text(
-        self, flow: str | None = None, access: Access = Access.REGISTERED
+        self, flow: str | None = None, access: Access = Access.REGISTERED, *, idle: bool = False
     ) -> Callable[[Handler], Handler]:
-        """Free text; with `flow`, only while the user is in that flow."""
-        return self._add(TextMessage, access, flow=flow)
+        """Free text; with `flow`, only while the user is in that flow; with `idle`, only
+        outside any flow."""
+        return self._add(TextMessage, access, flow=flow, idle=idle)
 
     def contact(self, access: Access = Access.PUBLIC) -> Callable[[Handler], Handler]:
         return self._add(ContactShared, access)
@@ -137,17 +152,19 @@ class Router:
         commands: frozenset[str] = frozenset(),
         payload: Payload | None = None,
         flow: str | None = None,
+        idle: bool = False,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.routes.append(Route(kind, handler, access, commands, payload, flow))
+            self.routes.append(Route(kind, handler, access, commands, payload, flow, idle))
             return handler
 
         return register
 
 
-def find_route(routers: Sequence[Router], event: Inbound, flow: str | None) -> Route | None:
+def matching_routes(
+    routers: Sequence[Router], event: Inbound, flow: str | None
+) -> Iterator[Route]:
     for router in routers:
         for route in router.routes:
             if route.matches(event, flow):
-                return route
-    return None
+                yield route

@@ -47,7 +47,14 @@ async def test_atasan_sees_the_atasan_menu_and_profile(dispatcher: Dispatcher) -
     await chat.send("/start")
     assert "Ahmad Fauzi" in chat.text
     assert "atasan" in chat.text
-    assert chat.labels() == ["Profil saya", "Tim saya", "Bahasa / Language", "Bantuan"]
+    assert chat.labels() == [
+        "Catat kegiatan",
+        "Kegiatan hari ini",
+        "Profil saya",
+        "Tim saya",
+        "Bahasa / Language",
+        "Bantuan",
+    ]
 
     await chat.press("Profil saya")
     assert "NIP: <code>197503152000031002</code>" in chat.text
@@ -63,7 +70,13 @@ async def test_atasan_sees_the_atasan_menu_and_profile(dispatcher: Dispatcher) -
 async def test_staff_menu_and_profile_show_their_atasan(dispatcher: Dispatcher) -> None:
     chat = await chat_as(dispatcher, STAFF)
     await chat.send("/menu")
-    assert chat.labels() == ["Profil saya", "Bahasa / Language", "Bantuan"]
+    assert chat.labels() == [
+        "Catat kegiatan",
+        "Kegiatan hari ini",
+        "Profil saya",
+        "Bahasa / Language",
+        "Bantuan",
+    ]
     await chat.send("/profil")
     assert "Atasan: Drs. Ahmad Fauzi, M.Si. (NIP 197503152000031002)" in chat.text
 

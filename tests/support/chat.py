@@ -78,10 +78,14 @@ class Chat:
         return [button.label for button in self.buttons()]
 
     def button(self, label: str) -> Button:
+        """By exact label or payload, else by a label prefix that only one button has."""
         for button in self.buttons():
             if label in (button.label, button.payload):
                 return button
-        raise AssertionError(f"no button {label!r} in {self.labels()}")
+        prefixed = [button for button in self.buttons() if button.label.startswith(label)]
+        if len(prefixed) == 1:
+            return prefixed[0]
+        raise AssertionError(f"no single button {label!r} in {self.labels()}")
 
 
 async def seed(sessions: SessionFactory) -> None:

@@ -86,11 +86,8 @@ async def test_start_up_publishes_commands_and_the_webhook(
     indonesian = next(
         c for c in fake.calls_to("setMyCommands") if c.params.get("language_code") == "id"
     )
-    assert [c["command"] for c in indonesian.params["commands"]][:3] == [
-        "menu",
-        "profil",
-        "bahasa",
-    ]
+    commands = [c["command"] for c in indonesian.params["commands"]]
+    assert commands[:4] == ["menu", "catat", "hari_ini", "profil"]
     webhook = fake.last("setWebhook").params
     assert webhook["secret_token"] == SECRET
     assert webhook["url"].endswith("/webhooks/telegram")

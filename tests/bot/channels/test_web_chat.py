@@ -167,7 +167,14 @@ async def test_newcomer_opens_the_menu_profile_and_switches_language(client: Cli
     assert "Ahmad Fauzi" in menu["text"]
     assert "Anda terdaftar sebagai atasan" in menu["text"]
     labels = [button["label"] for row in menu["buttons"] for button in row]
-    assert labels == ["Profil saya", "Tim saya", "Bahasa / Language", "Bantuan"]
+    assert labels == [
+        "Catat kegiatan",
+        "Kegiatan hari ini",
+        "Profil saya",
+        "Tim saya",
+        "Bahasa / Language",
+        "Bantuan",
+    ]
     for row in menu["buttons"]:
         for button in row:
             assert set(button) == {"label", "payload"}

@@ -1,0 +1,102 @@
+"""Daily activity entries: written by their owner, read back as `ActivityView`s."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, time
+from typing import Any
+
+from sqlalchemy import CursorResult, Select, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from kinerja.activities import ActivityView, Status
+from storage.models import Activity, Rhk
+
+
+def _view_query() -> Select[Activity, int, str]:
+    return select(Activity, Rhk.number, Rhk.title).outerjoin(Rhk, Rhk.id == Activity.rhk_id)
+
+
+def _view(row: Any) -> ActivityView:
+    entry: Activity = row.Activity
+    return ActivityView(
+        id=entry.id,
+        employee_id=entry.employee_id,
+        work_date=entry.work_date,
+        start=entry.start_time,
+        end=entry.end_time,
+        minutes=entry.minutes,
+        description=entry.description,
+        rhk_id=entry.rhk_id,
+        rhk_number=row.number,
+        rhk_title=row.title,
+        quantity=entry.quantity,
+        quantity_unit=entry.quantity_unit,
+        evidence=entry.evidence,
+        status=Status(entry.status),
+        decision_note=entry.decision_note,
+    )
+
+
+class ActivityRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, employee_id: int, fields: Mapping[str, object]) -> int:
+        result = await self._session.execute(
+            insert(Activity).values(employee_id=employee_id, **fields).returning(Activity.id)
+        )
+        return int(result.scalar_one())
+
+    async def change(self, activity_id: int, fields: Mapping[str, object]) -> None:
+        await self._session.execute(
+            update(Activity)
+            .where(Activity.id == activity_id)
+            .values(**fields, updated_at=func.now())
+        )
+
+    async def remove(self, activity_id: int) -> bool:
+        """Delete unless approved (approved entries are locked); True if it was deleted."""
+        result = await self._session.execute(
+            delete(Activity).where(
+                Activity.id == activity_id, Activity.status != Status.APPROVED.value
+            )
+        )
+        assert isinstance(result, CursorResult)
+        return result.rowcount == 1
+
+    async def get(self, activity_id: int) -> ActivityView | None:
+        row = (
+            await self._session.execute(_view_query().where(Activity.id == activity_id))
+        ).one_or_none()
+        return _view(row) if row else None
+
+    async def between(self, employee_id: int, first: date, last: date) -> list[ActivityView]:
+        rows = await self._session.execute(
+            _view_query()
+            .where(
+                Activity.employee_id == employee_id,
+                Activity.work_date >= first,
+                Activity.work_date <= last,
+            )
+            .order_by(Activity.work_date, Activity.start_time, Activity.id)
+        )
+        return [_view(row) for row in rows]
+
+    async def day_usage(
+        self, employee_id: int, day: date, exclude_id: int | None = None
+    ) -> tuple[list[tuple[time, time]], int]:
+        """The day's timed ranges and the minutes of its untimed entries (for overlap rules)."""
+        query = select(Activity.start_time, Activity.end_time, Activity.minutes).where(
+            Activity.employee_id == employee_id, Activity.work_date == day
+        )
+        if exclude_id is not None:
+            query = query.where(Activity.id != exclude_id)
+        ranges: list[tuple[time, time]] = []
+        untimed = 0
+        for start, end, minutes in await self._session.execute(query):
+            if start is not None and end is not None:
+                ranges.append((start, end))
+            else:
+                untimed += minutes
+        return ranges, untimed
