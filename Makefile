@@ -38,6 +38,7 @@ bench: $(STAMP)  ## print performance figures (see bench/README.md)
 	$(BIN)/python -m bench.roster_import
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.chat_roundtrip
+	$(BIN)/python -m bench.ingest
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info kinerja-demo.db*

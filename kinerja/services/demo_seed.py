@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 from kinerja.roster import parse_roster
 from kinerja.services.roster_import import ImportSummary, import_roster
+from kinerja.services.skp_import import import_skp
+from kinerja.skp import parse_skp
 from storage.uow import UnitOfWork
 
 UNITS = (
@@ -39,6 +42,31 @@ ROSTER = (
 )  # fmt: skip
 
 
+SITI = "199008242015032001"
+SKP = (
+    (ATASAN_KOMINFO, "Layanan aplikasi pemerintahan berjalan andal", "Layanan aktif", "95",
+     "persen"),
+    (SITI, "Laporan pengelolaan aplikasi tersusun", "Jumlah laporan", "12", "dokumen"),
+    (SITI, "Permintaan layanan TI terselesaikan", "Jumlah permintaan", "120", "tiket"),
+    ("199201102019031003", "Perangkat jaringan terpelihara", "Jumlah pemeliharaan", "48",
+     "kegiatan"),
+    ("199405122021212001", "Konten portal resmi diperbarui", "Jumlah konten", "60", "konten"),
+    ("199603172020122005", "Layanan administrasi wilayah timur", "Jumlah layanan", "200",
+     "layanan"),
+)  # fmt: skip
+
+
+def skp_csv(year: int) -> bytes:
+    """The demo SKP targets for `year`, as the file `kinerja skp import` reads."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(("nip", "tahun", "rhk", "indikator", "target", "satuan"))
+    writer.writerows(
+        (nip, year, rhk, indicator, target, unit) for nip, rhk, indicator, target, unit in SKP
+    )
+    return buffer.getvalue().encode()
+
+
 def roster_csv() -> bytes:
     """The demo roster as the CSV file an admin would import."""
     buffer = io.StringIO()
@@ -46,8 +74,10 @@ def roster_csv() -> bytes:
     return buffer.getvalue().encode()
 
 
-async def seed_demo(uow: UnitOfWork) -> ImportSummary | None:
-    """Create the demo units and roster once; a second run changes nothing."""
+async def seed_demo(
+    uow: UnitOfWork, today: date | None = None, *, with_skp: bool = True
+) -> ImportSummary | None:
+    """Create the demo units, roster and this year's SKP once; a second run changes nothing."""
     existing = {unit.code for unit in await uow.units.all()}
     if "DISKOMINFO" in existing:
         return None
@@ -55,4 +85,8 @@ async def seed_demo(uow: UnitOfWork) -> ImportSummary | None:
         if code not in existing:
             await uow.units.create(code, name, timezone)
     rows = parse_roster(roster_csv(), "demo.csv")
-    return await import_roster(uow, rows, default_timezone="Asia/Jakarta", actor="demo")
+    summary = await import_roster(uow, rows, default_timezone="Asia/Jakarta", actor="demo")
+    if with_skp:
+        day = today or date.today()
+        await import_skp(uow, parse_skp(skp_csv(day.year), "skp.csv"), today=day, actor="demo")
+    return summary

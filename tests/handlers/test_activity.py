@@ -290,3 +290,17 @@ async def test_stale_buttons_and_ordinary_text_are_handled(dispatcher: Dispatche
     await chat.send("halo pak, selamat pagi")
     assert "belum memahami" in chat.text
     assert await saved(dispatcher) == []
+
+
+async def test_the_demo_seed_gives_staff_rhk_buttons(
+    sessions: SessionFactory, catalogs: Catalogs
+) -> None:
+    await seed(sessions, with_skp=True)
+    demo = Dispatcher(ROUTERS, sessions, catalogs, clock=lambda: NOW)
+    await link(sessions, "web", "visitor", STAFF)
+    chat = Chat(demo, "visitor")
+    await chat.send("/catat")
+    await chat.send("Menangani permintaan layanan")
+    await chat.send("08.00-09.00")
+    assert "1. Laporan pengelolaan aplikasi tersusun" in chat.text
+    assert "Tanpa RHK" in chat.labels()

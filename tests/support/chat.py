@@ -88,9 +88,10 @@ class Chat:
         raise AssertionError(f"no single button {label!r} in {self.labels()}")
 
 
-async def seed(sessions: SessionFactory) -> None:
+async def seed(sessions: SessionFactory, *, with_skp: bool = False) -> None:
+    """The demo roster; its SKP only on request, so tests control RHKs themselves."""
     async with UnitOfWork(sessions) as uow:
-        await seed_demo(uow)
+        await seed_demo(uow, with_skp=with_skp)
         await uow.commit()
 
 
