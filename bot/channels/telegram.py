@@ -71,7 +71,7 @@ class TelegramChannel:
         self.dispatcher = dispatcher
         self.catalogs = catalogs
         self.webhook_secret = webhook_secret
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
 
     # --- start-up -------------------------------------------------------------------------------
 
@@ -109,8 +109,10 @@ class TelegramChannel:
             update = None
         if update is None:
             return web.Response(status=400, text="not an update")
-        await self.process(update)
-        return web.Response(status=200)
+        inline = await self.process(update, reply_inline=True)
+        if inline is None:
+            return web.Response(status=200)
+        return web.json_response(inline)
 
     # --- long polling ---------------------------------------------------------------------------
 
@@ -158,16 +160,30 @@ class TelegramChannel:
 
     # --- one update -----------------------------------------------------------------------------
 
-    async def process(self, update: Update) -> None:
+    async def process(
+        self, update: Update, *, reply_inline: bool = False
+    ) -> dict[str, object] | None:
+        """Handle one update and send its replies.
+
+        With `reply_inline` (webhook mode) the last text reply is returned as a Bot API call for
+        the webhook's HTTP response instead of being sent: Telegram performs it, which saves a
+        round trip per update (the Bot API's documented webhook reply). Earlier replies are sent
+        first, so the order is kept.
+        """
         translated = to_inbound(update)
         if translated is None:
-            return
+            return None
         event, chat_id = translated
         outgoing = await self.dispatcher.handle(event, TELEGRAM)
         if update.callback_query is not None:
             await self._acknowledge(update.callback_query)
+        inline = None
+        if reply_inline and outgoing and isinstance(outgoing[-1].reply, Text):
+            inline = _inline_send(chat_id, outgoing[-1])
+            outgoing = outgoing[:-1]
         for out in outgoing:
             await self.send(chat_id, out)
+        return inline
 
     async def _acknowledge(self, query: CallbackQuery) -> None:
         """Answer the press and show the choice on the prompt, removing its buttons.
@@ -236,6 +252,20 @@ class TelegramChannel:
                 caption=reply.caption or None,
                 parse_mode=ParseMode.HTML,
             )
+
+
+def _inline_send(chat_id: int, out: Outgoing) -> dict[str, object]:
+    assert isinstance(out.reply, Text)
+    call: dict[str, object] = {
+        "method": "sendMessage",
+        "chat_id": chat_id,
+        "text": out.reply.text,
+        "parse_mode": ParseMode.HTML.value,
+    }
+    markup = _markup(out)
+    if markup is not None:
+        call["reply_markup"] = markup.to_dict()
+    return call
 
 
 def to_inbound(update: Update) -> tuple[Inbound, int] | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ConversationState
@@ -26,6 +26,17 @@ class SavedState:
     version: int = 0
 
 
+_LOAD = select(
+    ConversationState.flow,
+    ConversationState.step,
+    ConversationState.data,
+    ConversationState.version,
+).where(
+    ConversationState.channel == bindparam("channel"),
+    ConversationState.external_id == bindparam("external_id"),
+)
+
+
 class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -33,17 +44,7 @@ class ConversationRepository:
     async def load(self, channel: str, external_id: str) -> SavedState:
         """The saved state, or an empty one at version 0 for a first contact."""
         row = (
-            await self._session.execute(
-                select(
-                    ConversationState.flow,
-                    ConversationState.step,
-                    ConversationState.data,
-                    ConversationState.version,
-                ).where(
-                    ConversationState.channel == channel,
-                    ConversationState.external_id == external_id,
-                )
-            )
+            await self._session.execute(_LOAD, {"channel": channel, "external_id": external_id})
         ).one_or_none()
         if row is None:
             return SavedState()

@@ -64,6 +64,12 @@ def _person_query() -> Select[Any]:
     )
 
 
+# Built once: reusing a statement object lets SQLAlchemy reuse its cache key and compiled form,
+# which rebuilding the aliases on every lookup cost (most of the per-update CPU, measured).
+_PERSON_BY_ID = _person_query().where(Employee.id == bindparam("employee_id"))
+_PERSON_BY_NIP = _person_query().where(Employee.nip == bindparam("nip"))
+
+
 def _person(row: Any) -> Person:
     employee: Employee = row.Employee
     return Person(
@@ -90,14 +96,12 @@ class EmployeeRepository:
 
     async def person(self, employee_id: int) -> Person | None:
         row = (
-            await self._session.execute(_person_query().where(Employee.id == employee_id))
+            await self._session.execute(_PERSON_BY_ID, {"employee_id": employee_id})
         ).one_or_none()
         return _person(row) if row else None
 
     async def person_by_nip(self, nip: str) -> Person | None:
-        row = (
-            await self._session.execute(_person_query().where(Employee.nip == nip))
-        ).one_or_none()
+        row = (await self._session.execute(_PERSON_BY_NIP, {"nip": nip})).one_or_none()
         return _person(row) if row else None
 
     async def active_by_phone(self, phone: str) -> Person | None:

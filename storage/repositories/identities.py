@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Identity
@@ -21,6 +21,16 @@ class IdentityRecord:
     employee_id: int | None
     citizen_id: int | None
     language: str | None
+
+
+_FIND = select(
+    Identity.id,
+    Identity.channel,
+    Identity.external_id,
+    Identity.employee_id,
+    Identity.citizen_id,
+    Identity.language,
+).where(Identity.channel == bindparam("channel"), Identity.external_id == bindparam("external_id"))
 
 
 def _record(row: Identity) -> IdentityRecord:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CursorResult, delete
+from sqlalchemy import CursorResult, bindparam, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
 from storage.repositories._dialect import insert_for
 
 TABLE = ProcessedUpdate.__table__
+_CLAIMS: dict[str, Any] = {}
 
 
 class ProcessedUpdateRepository:
@@ -23,14 +25,24 @@ class ProcessedUpdateRepository:
         The claim is part of the caller's transaction, so a failed handling releases it and the
         platform's retry is processed.
         """
-        statement = (
-            insert_for(self._session, TABLE)  # type: ignore[arg-type]
-            .values(channel=channel, update_key=update_key)
-            .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+        result = await self._session.execute(
+            self._claim_statement(), {"channel": channel, "update_key": update_key}
         )
-        result = await self._session.execute(statement)
         assert isinstance(result, CursorResult)
         return result.rowcount == 1
+
+    def _claim_statement(self) -> Any:
+        """One statement per dialect, built once: this runs for every update."""
+        dialect = self._session.get_bind().dialect.name
+        statement = _CLAIMS.get(dialect)
+        if statement is None:
+            statement = (
+                insert_for(self._session, TABLE)  # type: ignore[arg-type]
+                .values(channel=bindparam("channel"), update_key=bindparam("update_key"))
+                .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+            )
+            _CLAIMS[dialect] = statement
+        return statement
 
     async def forget_before(self, moment: datetime) -> int:
         """Drop old dedupe rows; platforms stop redelivering after a day or so."""

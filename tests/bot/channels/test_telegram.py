@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -28,6 +29,7 @@ from tests.support.fake_telegram import (
 
 SECRET = "s3cret-webhook_token"
 HEADER = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+FAKE = web.AppKey("fake", FakeBotApi)
 USER = 5_551_234
 STAFF_PHONE = "6281200000003"
 
@@ -57,11 +59,21 @@ async def client(
     db_url: str, sessions: SessionFactory, fake: FakeBotApi, aiohttp_client: AiohttpClient
 ) -> TestClient[Any, Any]:
     await seed(sessions)
-    return await aiohttp_client(build_app(settings(db_url, fake)))
+    app = build_app(settings(db_url, fake))
+    app[FAKE] = fake  # where `post` performs webhook-response calls, as Telegram would
+    return await aiohttp_client(app)
 
 
 async def post(client: TestClient[Any, Any], update: dict[str, Any], **headers: str) -> int:
+    """Deliver an update as Telegram does, including performing a method call returned in the
+    webhook's response (sent on to the fake Bot API, which validates it like any other call)."""
     response = await client.post("/webhooks/telegram", json=update, headers=headers or HEADER)
+    if response.status == 200 and response.content_type == "application/json":
+        call = await response.json()
+        method = call.pop("method")
+        fake = client.app[FAKE]
+        async with aiohttp.ClientSession() as session:
+            await session.post(f"{fake.base_url}{TOKEN}/{method}", json=call)
     return response.status
 
 
@@ -200,14 +212,28 @@ async def test_user_text_is_escaped_in_html(
 
 
 async def test_a_429_is_waited_out_and_the_reply_still_sent(
+    db_url: str, sessions: SessionFactory, fake: FakeBotApi, aiohttp_client: AiohttpClient
+) -> None:
+    """In polling mode every reply goes through the Bot API, where rate limits apply."""
+    await seed(sessions)
+    await aiohttp_client(build_app(settings(db_url, fake, webhook=False)))
+    fake.fail_next("sendMessage", status=429, retry_after=1)
+    fake.push_update(command_update(USER, "bantuan"))
+    await fake.wait_for_call("sendMessage", count=2, within=5)
+    assert "Bantuan" in sent_texts(fake)[-1]
+
+
+async def test_replies_in_the_webhook_response_keep_their_order(
     client: TestClient[Any, Any], fake: FakeBotApi
 ) -> None:
     await register(client, fake)
-    before = len(fake.calls_to("sendMessage"))
-    fake.fail_next("sendMessage", status=429, retry_after=1)
-    assert await post(client, command_update(USER, "bantuan")) == 200
-    assert len(fake.calls_to("sendMessage")) == before + 2
-    assert "Bantuan" in sent_texts(fake)[-1]
+    response = await client.post(
+        "/webhooks/telegram", json=command_update(USER, "profil"), headers=HEADER
+    )
+    call = await response.json()
+    assert call["method"] == "sendMessage" and call["parse_mode"] == "HTML"
+    assert "Profil Anda" in call["text"]
+    assert call["reply_markup"]["inline_keyboard"][0][0]["text"] == "Menu utama"
 
 
 async def test_long_polling_without_a_webhook(
