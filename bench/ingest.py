@@ -357,9 +357,12 @@ async def run_kinerja(
         }
         log = folder / f"kinerja-{backend}.log"
         # cwd is the scratch folder, so no stray `.env` can change the settings.
-        child = await Child.start(
-            f"kinerja ({backend})", [kinerja, "run"], env=env, cwd=folder, log=log
-        )
+        command = [kinerja, "run"]
+        if args.profile:
+            # cProfile writes its file when `kinerja run` exits on the harness's SIGTERM.
+            out = f"{args.profile}.{backend}"
+            command = [sys.executable, "-m", "cProfile", "-o", out, "-m", "bot.cli", "run"]
+        child = await Child.start(f"kinerja ({backend})", command, env=env, cwd=folder, log=log)
         try:
             await child.wait_ready(f"http://127.0.0.1:{port}/healthz", budget.cap(READY_TIMEOUT))
             return await measure(
@@ -519,6 +522,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="comma-separated, of sqlite and postgresql (default both)",
     )
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="menu")
+    parser.add_argument(
+        "--profile",
+        metavar="FILE",
+        help="run the kinerja bot under cProfile, writing FILE.<backend> (slows it down)",
+    )
     parser.add_argument(
         "--fake",
         choices=("process", "inline"),

@@ -41,6 +41,7 @@ class UnitRecord:
 
 
 def _person_query() -> Select[Any]:
+    """Plain columns, not ORM entities: this runs on every update, and entity loading is slow."""
     supervisor = aliased(Employee)
     staff = aliased(Employee)
     staff_count = (
@@ -51,13 +52,18 @@ def _person_query() -> Select[Any]:
     )
     return (
         select(
-            Employee,
-            Unit.code,
+            Employee.id,
+            Employee.nip,
+            Employee.name,
+            Employee.position,
+            Employee.role,
+            Employee.active,
+            Unit.code.label("unit_code"),
             Unit.name.label("unit_name"),
             Unit.timezone,
+            staff_count.label("staff_count"),
             supervisor.nip.label("supervisor_nip"),
             supervisor.name.label("supervisor_name"),
-            staff_count.label("staff_count"),
         )
         .join(Unit, Unit.id == Employee.unit_id)
         .outerjoin(supervisor, supervisor.id == Employee.supervisor_id)
@@ -71,15 +77,14 @@ _PERSON_BY_NIP = _person_query().where(Employee.nip == bindparam("nip"))
 
 
 def _person(row: Any) -> Person:
-    employee: Employee = row.Employee
     return Person(
-        id=employee.id,
-        nip=employee.nip,
-        name=employee.name,
-        position=employee.position,
-        role=Role(employee.role),
-        active=employee.active,
-        unit_code=row.code,
+        id=row.id,
+        nip=row.nip,
+        name=row.name,
+        position=row.position,
+        role=Role(row.role),
+        active=row.active,
+        unit_code=row.unit_code,
         unit_name=row.unit_name,
         timezone=row.timezone,
         staff_count=row.staff_count,
