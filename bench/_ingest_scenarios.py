@@ -54,38 +54,34 @@ def menu(user_id: int) -> list[Update]:
     ]
 
 
-# --- activity: the hook for the activity flow ---------------------------------------------------
+# --- activity: DESIGN.md section 6's target traffic, "a registered ASN logging an activity" ----
 #
-# DESIGN.md section 6's target traffic is "a registered ASN logging an activity". Once the activity
-# flow lands (handlers/ + kinerja/services/), fill this in:
-#   1. ACTIVITY_CONFIRM: the callback data of the flow's "Simpan"/confirm button (see the handler's
-#      `Payload(...)`), and ACTIVITY_CONFIRM_LABEL / ACTIVITY_PREVIEW_PROMPT as the bot shows them;
-#   2. check `activity()` sends what the flow expects (quick form, then the confirm press);
-#   3. set `unavailable=None` in its `Scenario` below, run `python -m bench.ingest --scenario
-#      activity` and check errors are 0 and that the database holds users x 1 activity rows.
-ACTIVITY_QUICK_FORM = "08.00-10.30 Menyusun laporan keuangan #1 3 dokumen"
-ACTIVITY_CONFIRM = "act:ok"  # placeholder until the flow defines its payload
+# Two entries by quick form, each confirmed with the summary's [Simpan] (`lg:save`, see
+# handlers/activity.py). "kemarin" keeps the entries in the past and in an open month whatever
+# the hour of the run; each save is a real write (dedupe, state, activity row, audit entry).
+ACTIVITY_ENTRIES = (
+    "kemarin 08.00-09.30 Menyusun laporan keuangan triwulan III",
+    "kemarin 09.30-11.00 Rapat koordinasi layanan aplikasi",
+)
+ACTIVITY_CONFIRM = "lg:save"
 ACTIVITY_CONFIRM_LABEL = "Simpan"
-ACTIVITY_PREVIEW_PROMPT = "Periksa kegiatan berikut:"
+ACTIVITY_PREVIEW_PROMPT = "Ringkasan kegiatan"
 
 
 def activity(user_id: int) -> list[Update]:
-    """A registered ASN logs one activity by quick form, then confirms the preview."""
-    return [
-        text_update(user_id, ACTIVITY_QUICK_FORM),
-        _press(user_id, ACTIVITY_CONFIRM, ACTIVITY_CONFIRM_LABEL, ACTIVITY_PREVIEW_PROMPT),
-    ]
+    """A registered ASN logs two activities by quick form, confirming each summary."""
+    updates: list[Update] = []
+    for entry in ACTIVITY_ENTRIES:
+        updates.append(text_update(user_id, entry))
+        updates.append(
+            _press(user_id, ACTIVITY_CONFIRM, ACTIVITY_CONFIRM_LABEL, ACTIVITY_PREVIEW_PROMPT)
+        )
+    return updates
 
 
 SCENARIOS: dict[str, Scenario] = {
     "menu": Scenario("menu", "/start, Profil saya button, /profil, 'halo'", menu),
     "activity": Scenario(
-        "activity",
-        "quick-form activity entry, then the confirm press",
-        activity,
-        unavailable=(
-            "the activity flow has not landed yet (no handler takes the quick form); fill in the "
-            "hook in bench/_ingest_scenarios.py once it does"
-        ),
+        "activity", "two quick-form activity entries, each confirmed with Simpan", activity
     ),
 }

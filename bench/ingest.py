@@ -521,7 +521,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default="sqlite,postgresql",
         help="comma-separated, of sqlite and postgresql (default both)",
     )
-    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="menu")
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="activity")
     parser.add_argument(
         "--profile",
         metavar="FILE",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import CursorResult, Select, delete, func, insert, select, update
+from sqlalchemy import CursorResult, Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja.activities import ActivityView, Status
@@ -38,14 +38,19 @@ def _view(row: Any) -> ActivityView:
     )
 
 
+_ADD = insert(Activity).returning(Activity.id)
+_GET = _view_query().where(Activity.id == bindparam("activity_id"))
+_DAY = select(Activity.id, Activity.start_time, Activity.end_time, Activity.minutes).where(
+    Activity.employee_id == bindparam("employee_id"), Activity.work_date == bindparam("day")
+)
+
+
 class ActivityRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
     async def add(self, employee_id: int, fields: Mapping[str, object]) -> int:
-        result = await self._session.execute(
-            insert(Activity).values(employee_id=employee_id, **fields).returning(Activity.id)
-        )
+        result = await self._session.execute(_ADD, {"employee_id": employee_id, **fields})
         return int(result.scalar_one())
 
     async def change(self, activity_id: int, fields: Mapping[str, object]) -> None:
@@ -66,9 +71,7 @@ class ActivityRepository:
         return result.rowcount == 1
 
     async def get(self, activity_id: int) -> ActivityView | None:
-        row = (
-            await self._session.execute(_view_query().where(Activity.id == activity_id))
-        ).one_or_none()
+        row = (await self._session.execute(_GET, {"activity_id": activity_id})).one_or_none()
         return _view(row) if row else None
 
     async def between(self, employee_id: int, first: date, last: date) -> list[ActivityView]:
@@ -87,14 +90,12 @@ class ActivityRepository:
         self, employee_id: int, day: date, exclude_id: int | None = None
     ) -> tuple[list[tuple[time, time]], int]:
         """The day's timed ranges and the minutes of its untimed entries (for overlap rules)."""
-        query = select(Activity.start_time, Activity.end_time, Activity.minutes).where(
-            Activity.employee_id == employee_id, Activity.work_date == day
-        )
-        if exclude_id is not None:
-            query = query.where(Activity.id != exclude_id)
         ranges: list[tuple[time, time]] = []
         untimed = 0
-        for start, end, minutes in await self._session.execute(query):
+        rows = await self._session.execute(_DAY, {"employee_id": employee_id, "day": day})
+        for entry_id, start, end, minutes in rows:
+            if entry_id == exclude_id:
+                continue
             if start is not None and end is not None:
                 ranges.append((start, end))
             else:

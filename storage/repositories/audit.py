@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEntry
 
+_INSERT = insert(AuditEntry)  # values come as parameters: no per-call statement building
+
 
 class AuditRepository:
     def __init__(self, session: AsyncSession) -> None:
@@ -25,14 +27,15 @@ class AuditRepository:
         detail: Mapping[str, object] | None = None,
     ) -> None:
         await self._session.execute(
-            insert(AuditEntry).values(
-                actor=actor,
-                actor_employee_id=actor_employee_id,
-                action=action,
-                subject_type=subject_type,
-                subject_id=subject_id,
-                detail=dict(detail or {}),
-            )
+            _INSERT,
+            {
+                "actor": actor,
+                "actor_employee_id": actor_employee_id,
+                "action": action,
+                "subject_type": subject_type,
+                "subject_id": subject_id,
+                "detail": dict(detail or {}),
+            },
         )
 
     async def actions(self, subject_type: str) -> list[str]:

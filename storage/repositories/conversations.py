@@ -37,6 +37,25 @@ _LOAD = select(
 )
 
 
+# The update runs for every message in a flow: built once, values passed as parameters.
+_UPDATE = (
+    update(ConversationState)
+    .where(
+        ConversationState.channel == bindparam("b_channel"),
+        ConversationState.external_id == bindparam("b_external_id"),
+        ConversationState.version == bindparam("b_version"),
+    )
+    .values(
+        flow=bindparam("b_flow"),
+        step=bindparam("b_step"),
+        data=bindparam("b_data", type_=ConversationState.__table__.c.data.type),
+        version=bindparam("b_new_version"),
+        updated_at=func.now(),
+    )
+)
+_INSERTS: dict[str, Any] = {}
+
+
 class ConversationRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
@@ -54,36 +73,45 @@ class ConversationRepository:
         """Write `state` if nobody wrote since it was loaded; return the new version."""
         new_version = state.version + 1
         if state.version == 0:
-            statement = (
-                insert_for(self._session, TABLE)  # type: ignore[arg-type]
-                .values(
-                    channel=channel,
-                    external_id=external_id,
-                    flow=state.flow,
-                    step=state.step,
-                    data=state.data,
-                    version=new_version,
-                )
-                .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            result = await self._session.execute(
+                self._insert_statement(),
+                {
+                    "channel": channel,
+                    "external_id": external_id,
+                    "flow": state.flow,
+                    "step": state.step,
+                    "data": state.data,
+                    "version": new_version,
+                },
             )
         else:
-            statement = (
-                update(ConversationState)
-                .where(
-                    ConversationState.channel == channel,
-                    ConversationState.external_id == external_id,
-                    ConversationState.version == state.version,
-                )
-                .values(
-                    flow=state.flow,
-                    step=state.step,
-                    data=state.data,
-                    version=new_version,
-                    updated_at=func.now(),
-                )
+            result = await self._session.execute(
+                _UPDATE,
+                {
+                    "b_channel": channel,
+                    "b_external_id": external_id,
+                    "b_version": state.version,
+                    "b_flow": state.flow,
+                    "b_step": state.step,
+                    "b_data": state.data,
+                    "b_new_version": new_version,
+                },
             )
-        result = await self._session.execute(statement)
         assert isinstance(result, CursorResult)
         if result.rowcount != 1:
             raise StaleStateError(f"{channel}:{external_id} changed since version {state.version}")
         return new_version
+
+    def _insert_statement(self) -> Any:
+        """First save of a user's state; one statement per dialect, built once."""
+        dialect = self._session.get_bind().dialect.name
+        statement = _INSERTS.get(dialect)
+        if statement is None:
+            columns = ("channel", "external_id", "flow", "step", "data", "version")
+            statement = (
+                insert_for(self._session, TABLE)  # type: ignore[arg-type]
+                .values({name: bindparam(name, type_=TABLE.c[name].type) for name in columns})
+                .on_conflict_do_nothing(index_elements=["channel", "external_id"])
+            )
+            _INSERTS[dialect] = statement
+        return statement
