@@ -7,37 +7,43 @@ in one report, each pointing at the row number Excel shows.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date
 from typing import TypeAlias
 
-from openpyxl import load_workbook
-
-from kinerja.errors import RuleViolation
 from kinerja.nip import Nip, NipError, parse_nip
 from kinerja.phone import PhoneError, normalize_phone
+from kinerja.tabular import (
+    FILE_ERROR_CODES,
+    MAX_FILE_BYTES,
+    MAX_FILE_MB,
+    MAX_ROWS,
+    TableFileError,
+    TableRow,
+    read_table,
+)
+
+__all__ = [
+    "FILE_ERROR_CODES",
+    "MAX_FILE_BYTES",
+    "MAX_FILE_MB",
+    "MAX_ROWS",
+    "ROSTER_COLUMNS",
+    "ExistingRoster",
+    "RawRow",
+    "RosterFileError",
+    "RosterRow",
+    "RowError",
+    "parse_roster",
+    "validate_roster",
+]
 
 ROSTER_COLUMNS = ("nip", "nama", "jabatan", "unit", "atasan_nip", "telepon", "peran")
 ROLES = ("pegawai", "admin")
 REQUIRED_COLUMNS = ("nip", "nama", "unit")
 MAX_TEXT_LENGTH = 200
-MAX_FILE_MB = 20
-MAX_FILE_BYTES = MAX_FILE_MB * 1024 * 1024
-# Four times the largest province: bounds the time a zip-bombed XLSX or a runaway CSV can take.
-MAX_ROWS = 200_000
-
-FILE_ERROR_CODES = (
-    "file.empty",
-    "file.too_large",
-    "file.not_text",
-    "file.bad_xlsx",
-    "file.header",
-    "file.too_many_rows",
-)
 ROW_ERROR_CODES = (
     "row.required",
     "row.too_long",
@@ -53,41 +59,20 @@ ROW_ERROR_CODES = (
     "row.supervisor_invalid",
 )
 
-_ZIP_MAGIC = b"PK\x03\x04"
-# C0/C1 control characters never appear in a hand-made roster; they mean a binary file.
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # What Excel writes for a long number saved to CSV: "1.99001E+17" or, in id-ID, "1,99001E+17".
 _SCIENTIFIC = re.compile(r"\d+(?:[.,]\d+)?[eE][+-]?\d+")
-# The first line Excel writes (and honours) to declare a CSV's separator.
-_SEPARATOR_HINT = re.compile(r"sep=([,;\t])\r?\n", re.IGNORECASE)
 _COLUMN_ORDER = {column: index for index, column in enumerate(ROSTER_COLUMNS)}
 # Error params listing other rows stay readable (and small) even for thousands of duplicates.
 _MAX_LISTED_ROWS = 10
 _MAX_CHAIN_NIPS = 5
-_MAX_LISTED_COLUMNS = 10
-_MAX_HEADER_CHARS = 40
-# bool is excluded on purpose: TRUE/FALSE cells are not numbers Excel could have rounded.
-_NUMBER_TYPES = (int, float)
 _DUPLICATE_CODES = {"nip": "row.duplicate_nip", "telepon": "row.duplicate_phone"}
 
 
-class RosterFileError(RuleViolation):
-    """The upload cannot be read as a roster at all, so no row can be judged."""
+RosterFileError = TableFileError
+"""The upload cannot be read as a roster at all, so no row can be judged."""
 
-
-@dataclass(frozen=True)
-class RawRow:
-    """One non-blank data row as written in the file, every column present and stripped.
-
-    ``numeric_columns`` names cells an XLSX stored as numbers: for NIPs that means Excel has
-    already rounded the value, which the text alone cannot reveal. ``extra_cells`` counts
-    filled cells outside the known columns, a sign of an unquoted separator shifting values.
-    """
-
-    row: int
-    values: Mapping[str, str]
-    numeric_columns: frozenset[str] = frozenset()
-    extra_cells: int = 0
+RawRow = TableRow
+"""One non-blank data row as written in the file (see `kinerja.tabular.TableRow`)."""
 
 
 @dataclass(frozen=True)
@@ -126,178 +111,14 @@ class RosterValidation:
 
 # --- reading the file -----------------------------------------------------------------------
 
-_Record: TypeAlias = tuple[int, Sequence[object]]
-
 
 def parse_roster(data: bytes, filename: str) -> list[RawRow]:
     """Read a roster upload into rows; raise ``RosterFileError`` if it is not a roster.
 
-    The zip signature wins over the name, so an XLSX renamed to ``.csv`` still reads.
+    The shared reader (`kinerja.tabular`) handles CSV and XLSX quirks; a header alone is still
+    "no employees", which in full mode would otherwise empty the roster.
     """
-    if not data:
-        raise RosterFileError("file.empty")
-    if len(data) > MAX_FILE_BYTES:
-        raise RosterFileError("file.too_large", {"max_mb": MAX_FILE_MB})
-    if data.startswith(_ZIP_MAGIC) or filename.lower().endswith(".xlsx"):
-        records = _xlsx_records(data)
-    else:
-        records = _csv_records(data)
-    rows = _raw_rows(records) if records else []
-    if not rows:
-        # A header alone is still "no employees"; importing it in full mode would empty the roster.
-        raise RosterFileError("file.empty")
-    return rows
-
-
-def _csv_records(data: bytes) -> list[_Record]:
-    text = _decode(data)
-    if hint := _SEPARATOR_HINT.match(text):
-        # Excel hides its "sep=;" line, so numbering starts after it, as the admin sees it.
-        delimiter, text = hint[1], text[hint.end() :]
-    else:
-        delimiter = _delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        # Numbering records (not lines) matches Excel when a quoted cell spans lines.
-        return _bounded_records(reader)
-    except csv.Error:
-        # Oversized fields and the like: garbage, or a stray quote swallowing the file.
-        raise RosterFileError("file.not_text") from None
-
-
-def _decode(data: bytes) -> str:
-    if b"\x00" in data:
-        raise RosterFileError("file.not_text")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Older Excel on Windows saves "CSV" in the ANSI code page.
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError:
-            raise RosterFileError("file.not_text") from None
-    if _CONTROL_CHARS.search(text):
-        raise RosterFileError("file.not_text")
-    return text
-
-
-def _delimiter(text: str) -> str:
-    """Pick ``;`` (Excel with an Indonesian locale) or ``,`` from the header line."""
-    header = next((line for line in io.StringIO(text) if line.strip()), "")
-    return ";" if header.count(";") > header.count(",") else ","
-
-
-def _xlsx_records(data: bytes) -> list[_Record]:
-    # openpyxl's UserWarnings about harmless quirks (no default style, unsupported extensions)
-    # are left alone: silencing them needs warnings.catch_warnings, which is not thread-safe,
-    # and parsing large workbooks belongs in a worker thread.
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            if not workbook.worksheets:
-                return []
-            sheet = workbook.worksheets[0]
-            # Some generators write a wrong size; trusting it would truncate or pad rows.
-            sheet.reset_dimensions()
-            rows: Iterable[Sequence[object]] = sheet.iter_rows(values_only=True)
-            return _bounded_records(rows)
-        finally:
-            workbook.close()
-    except RosterFileError:
-        raise
-    except Exception as exc:
-        # A damaged workbook fails in many library-specific ways; they all mean the same.
-        raise RosterFileError("file.bad_xlsx") from exc
-
-
-def _bounded_records(rows: Iterable[Sequence[object]]) -> list[_Record]:
-    """Number the rows (as Excel does), keep the filled ones, and stop at `MAX_ROWS`."""
-    records: list[_Record] = []
-    for number, cells in enumerate(rows, start=1):
-        if number > MAX_ROWS + 1:  # + 1 for the header
-            raise RosterFileError("file.too_many_rows", {"max": MAX_ROWS})
-        if _filled(cells):
-            records.append((number, cells))
-    return records
-
-
-def _raw_rows(records: list[_Record]) -> list[RawRow]:
-    _, header = records[0]
-    positions = _header_positions(header)
-    known = set(positions.values())
-    width = len(header)
-    rows = []
-    for number, cells in records[1:]:
-        texts = [_cell_text(cell) for cell in cells]
-        texts.extend([""] * (width - len(texts)))
-        values = {column: texts[index] for column, index in positions.items()}
-        numeric = frozenset(
-            column
-            for column, index in positions.items()
-            if index < len(cells) and type(cells[index]) in _NUMBER_TYPES
-        )
-        extra = sum(1 for index, text in enumerate(texts) if text and index not in known)
-        rows.append(RawRow(number, values, numeric, extra))
-    return rows
-
-
-def _header_positions(header: Sequence[object]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    unknown: list[str] = []
-    duplicate: list[str] = []
-    for index, cell in enumerate(header):
-        text = _cell_text(cell)
-        # "NIP", " Atasan NIP " and "atasan_nip" are the same column to the admin.
-        name = "_".join(text.lower().split())
-        if not name:
-            continue
-        if name not in _COLUMN_ORDER:
-            unknown.append(_shorten(text))
-        elif name in found:
-            duplicate.append(name)
-        else:
-            found[name] = index
-    missing = [column for column in ROSTER_COLUMNS if column not in found]
-    if missing or unknown or duplicate:
-        params = {
-            "missing": _listing(missing),
-            "unknown": _listing(unknown),
-            "duplicate": _listing(duplicate),
-        }
-        raise RosterFileError("file.header", params)
-    return {column: found[column] for column in ROSTER_COLUMNS}
-
-
-def _listing(names: list[str]) -> str:
-    shown = ",".join(names[:_MAX_LISTED_COLUMNS])
-    return shown + ",…" if len(names) > _MAX_LISTED_COLUMNS else shown
-
-
-def _shorten(text: str) -> str:
-    # A text document uploaded by mistake has a paragraph where the header should be.
-    return text if len(text) <= _MAX_HEADER_CHARS else text[: _MAX_HEADER_CHARS - 1] + "…"
-
-
-def _filled(cells: Sequence[object]) -> bool:
-    return any(_cell_text(cell) for cell in cells)
-
-
-def _cell_text(value: object) -> str:
-    # Exact type checks first: this runs for every cell of files with 50,000 rows.
-    if type(value) is str:
-        text = value.strip()
-        # ="0812…" is how exports keep Excel from turning a long number into 8.12E+10.
-        if text.startswith('="') and text.endswith('"') and len(text) > 2:
-            return text[2:-1].strip()
-        return text
-    if value is None:
-        return ""
-    if type(value) is float and value.is_integer():
-        # Excel stores every number as a float; 81234567890.0 is the phone 81234567890.
-        return str(int(value))
-    if isinstance(value, date | time):  # datetime is a date
-        return value.isoformat()
-    return str(value).strip()
+    return read_table(data, filename, ROSTER_COLUMNS)
 
 
 # --- judging the rows -----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from openpyxl import Workbook
 
 from kinerja import roster as roster_module
+from kinerja import tabular as tabular_module
 from kinerja.nip import NIP_ERROR_CODES
 from kinerja.phone import PHONE_ERROR_CODES
 from kinerja.roster import (
@@ -620,7 +621,7 @@ def test_raised_errors_render_with_their_params_in_both_languages(tmp_path: Path
 def test_too_many_rows_is_refused_without_reading_them_all(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(roster_module, "MAX_ROWS", 3)
+    monkeypatch.setattr(tabular_module, "MAX_ROWS", 3)
     lines = ["nip,nama,jabatan,unit,atasan_nip,telepon,peran"] + ["x,y,z,u,,,"] * 4
     with pytest.raises(RosterFileError) as caught:
         parse_roster("\n".join(lines).encode(), "r.csv")
