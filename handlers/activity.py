@@ -293,7 +293,7 @@ def describe(ctx: ChatContext, draft: Draft) -> str:
         else t("activity.no_rhk")
     )
     quantity = (
-        f"{_number(draft.quantity)} {draft.unit or ''}".strip()
+        f"{t.number(draft.quantity)} {draft.unit or ''}".strip()
         if draft.quantity is not None
         else "—"
     )
@@ -315,11 +315,6 @@ def describe(ctx: ChatContext, draft: Draft) -> str:
             evidence=evidence,
         )
     )
-
-
-def _number(value: object) -> str:
-    text = f"{value}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def confirm_buttons(ctx: ChatContext) -> tuple[tuple[Button, ...], ...]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from datetime import date, time
+from decimal import Decimal
 from pathlib import Path
 from string import Formatter
 
 from babel.dates import format_date
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal
 
 from bot.chat.replies import Markup, escape
 
@@ -101,6 +103,10 @@ class Translator:
 
     def short_day(self, value: date) -> str:
         return value.strftime("%d/%m")
+
+    def number(self, value: Decimal | int) -> str:
+        """2,5 in Indonesian, 2.5 in English; thousands grouped as each language does."""
+        return str(format_decimal(value, locale=self.language))
 
     def clock(self, value: time) -> str:
         """Indonesian writes 08.30, English 08:30."""

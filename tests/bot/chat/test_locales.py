@@ -52,3 +52,15 @@ def test_rendering_escapes_user_data_but_keeps_catalog_markup(catalogs: Catalogs
 def test_unknown_language_falls_back_to_the_default(catalogs: Catalogs) -> None:
     assert catalogs.translator("fr")("btn.menu") == "Menu utama"
     assert catalogs.raw("id", "no.such.key") == "no.such.key"
+
+
+def test_numbers_dates_and_clocks_follow_the_language(catalogs: Catalogs) -> None:
+    from datetime import date, time
+    from decimal import Decimal
+
+    indonesian, english = catalogs.translator("id"), catalogs.translator("en")
+    assert indonesian.number(Decimal("2.50")) == "2,5"
+    assert english.number(Decimal("1000")) == "1,000"
+    assert indonesian.day(date(2026, 11, 25)) == "Rabu, 25 November 2026"
+    assert english.day(date(2026, 11, 25)) == "Wednesday, 25 November 2026"
+    assert (indonesian.clock(time(8, 30)), english.clock(time(8, 30))) == ("08.30", "08:30")
