@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from storage.repositories.activities import ActivityRepository
 from storage.repositories.audit import AuditRepository
+from storage.repositories.chat import ChatRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.employees import EmployeeRepository, UnitRepository
 from storage.repositories.identities import IdentityRepository
@@ -33,6 +34,7 @@ class UnitOfWork:
     conversations: ConversationRepository
     updates: ProcessedUpdateRepository
     audit: AuditRepository
+    chat: ChatRepository
     rhk: RhkRepository
     activities: ActivityRepository
 
@@ -48,6 +50,7 @@ class UnitOfWork:
         self.conversations = ConversationRepository(self.session)
         self.updates = ProcessedUpdateRepository(self.session)
         self.audit = AuditRepository(self.session)
+        self.chat = ChatRepository(self.session)
         self.rhk = RhkRepository(self.session)
         self.activities = ActivityRepository(self.session)
         return self

@@ -98,11 +98,9 @@ class Dispatcher:
             if not await uow.updates.claim(event.channel, event.update_id):
                 log.info("duplicate update %s:%s ignored", event.channel, event.update_id)
                 return []
-            identity = await uow.identities.ensure(event.channel, event.user_id)
-            person = (
-                await uow.employees.person(identity.employee_id) if identity.employee_id else None
-            )
-            saved = await uow.conversations.load(event.channel, event.user_id)
+            loaded = await uow.chat.load(event.channel, event.user_id)
+            identity = loaded.identity or await uow.identities.ensure(event.channel, event.user_id)
+            person, saved = loaded.person, loaded.state
             state = State(saved.flow, saved.step, dict(saved.data))
             before = state.snapshot()
             ctx = ChatContext(
