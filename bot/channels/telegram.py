@@ -19,20 +19,18 @@ from aiohttp import web
 from telegram import (
     Bot,
     BotCommand,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
     KeyboardButton,
-    Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
-    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import BaseRequest
 
+from bot.channels.telegram_html import entities_to_html
+from bot.channels.telegram_request import AiohttpRequest
 from bot.chat.capabilities import TELEGRAM, Outgoing
 from bot.chat.dispatcher import Dispatcher
 from bot.chat.events import (
@@ -64,10 +62,12 @@ class TelegramChannel:
         catalogs: Catalogs,
         *,
         webhook_secret: str | None = None,
-        transports: Sequence[BaseRequest] = (),
+        transports: Sequence[AiohttpRequest],
     ) -> None:
+        """`transports[0]` is the bot's own transport, also used for raw calls."""
         self.bot = bot
         self.transports = tuple(transports)
+        self.api = self.transports[0]
         self.dispatcher = dispatcher
         self.catalogs = catalogs
         self.webhook_secret = webhook_secret
@@ -188,10 +188,7 @@ class TelegramChannel:
         event, chat_id = translated
         outgoing = await self.dispatcher.handle(event, TELEGRAM)
         if isinstance(event, ButtonPress):
-            # Only presses build PTB objects: editing the prompt needs its text as HTML.
-            update = Update.de_json(dict(data), self.bot)
-            if update is not None and update.callback_query is not None:
-                await self._acknowledge(update.callback_query)
+            await self._acknowledge(data["callback_query"])
         inline = None
         if reply_inline and outgoing and isinstance(outgoing[-1].reply, Text):
             inline = _inline_send(chat_id, outgoing[-1])
@@ -200,24 +197,31 @@ class TelegramChannel:
             await self.send(chat_id, out)
         return inline
 
-    async def _acknowledge(self, query: CallbackQuery) -> None:
+    async def _acknowledge(self, query: Mapping[str, Any]) -> None:
         """Answer the press and show the choice on the prompt, removing its buttons.
 
-        Without the buttons an old prompt cannot be pressed twice.
+        Without the buttons an old prompt cannot be pressed twice. Raw calls: neither result is
+        needed as PTB objects, and building them was a large share of a press's cost.
         """
         try:
-            await query.answer()
-            message = query.message
-            if not isinstance(message, Message) or message.reply_markup is None:
+            await self._call("answerCallbackQuery", callback_query_id=query["id"])
+            message = query.get("message") or {}
+            markup = message.get("reply_markup")
+            if not markup:
                 return
-            label = _label_of(message.reply_markup, query.data or "")
-            if message.text and label:
-                chosen = f"{message.text_html}\n\n✓ <i>{escape(label)}</i>"
-                await message.edit_text(chosen, parse_mode=ParseMode.HTML, reply_markup=None)
+            where = {"chat_id": message["chat"]["id"], "message_id": message["message_id"]}
+            label = _label_of(markup, str(query.get("data") or ""))
+            if message.get("text") and label:
+                prompt = entities_to_html(message["text"], message.get("entities"))
+                chosen = f"{prompt}\n\n✓ <i>{escape(label)}</i>"
+                await self._call("editMessageText", text=chosen, parse_mode="HTML", **where)
             else:
-                await message.edit_reply_markup(reply_markup=None)
-        except TelegramError as error:
+                await self._call("editMessageReplyMarkup", **where)
+        except (TelegramError, KeyError, TypeError) as error:
             log.info("could not acknowledge a button press: %s", error)
+
+    async def _call(self, method: str, **params: object) -> object:
+        return await self.api.call(f"{self.bot.base_url}/{method}", params)
 
     async def send(self, chat_id: int, out: Outgoing) -> None:
         """Send one laid-out reply; a 429 is waited out once, other errors are logged.
@@ -381,11 +385,11 @@ def _markup(
     return None
 
 
-def _label_of(markup: InlineKeyboardMarkup, data: str) -> str | None:
-    for row in markup.inline_keyboard:
+def _label_of(markup: Mapping[str, Any], data: str) -> str | None:
+    for row in markup.get("inline_keyboard") or ():
         for button in row:
-            if button.callback_data == data:
-                return button.text
+            if button.get("callback_data") == data:
+                return str(button.get("text") or "")
     return None
 
 

@@ -8,8 +8,10 @@ multipart only when a file is uploaded.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import aiohttp
-from telegram.error import NetworkError, TimedOut
+from telegram.error import NetworkError, TelegramError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 DEFAULT_READ_TIMEOUT = 10.0
@@ -78,6 +80,26 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+
+    async def call(self, url: str, params: Mapping[str, object]) -> object:
+        """A Bot API call whose result is not needed as PTB objects (saves building them).
+
+        Raises `TelegramError` with Telegram's description when the call is refused.
+        """
+        if self._session is None or self._session.closed:
+            raise RuntimeError("AiohttpRequest is not initialized")
+        timeout = aiohttp.ClientTimeout(total=self._read_timeout + CONNECT_TIMEOUT)
+        try:
+            async with self._session.post(url, json=params, timeout=timeout) as response:
+                answer = await response.json(content_type=None)
+        except TimeoutError as error:
+            raise TimedOut from error
+        except (aiohttp.ClientError, ValueError) as error:
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+        if not isinstance(answer, dict) or not answer.get("ok"):
+            description = answer.get("description") if isinstance(answer, dict) else None
+            raise TelegramError(str(description or f"HTTP {response.status}"))
+        return answer.get("result")
 
 
 def _seconds(value: object, default: float) -> float:
