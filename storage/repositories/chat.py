@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
-from kinerja.people import Person, Role
+from kinerja.people import Person
 from storage.models import ConversationState, Employee, Identity, Unit
 from storage.repositories.conversations import SavedState
+from storage.repositories.employees import PERSON_COLUMNS, SUPERVISOR, person_from_row
 from storage.repositories.identities import IdentityRecord
 
 
@@ -27,31 +27,13 @@ def _load_query() -> Any:
 
     One round trip instead of three; built once so SQLAlchemy reuses its compiled form.
     """
-    supervisor = aliased(Employee)
-    staff = aliased(Employee)
-    staff_count = (
-        select(func.count())
-        .where(staff.supervisor_id == Employee.id, staff.active.is_(True))
-        .correlate(Employee)
-        .scalar_subquery()
-    )
     return (
         select(
             Identity.id.label("identity_id"),
             Identity.employee_id,
             Identity.citizen_id,
             Identity.language,
-            Employee.nip,
-            Employee.name,
-            Employee.position,
-            Employee.role,
-            Employee.active,
-            Unit.code.label("unit_code"),
-            Unit.name.label("unit_name"),
-            Unit.timezone,
-            staff_count.label("staff_count"),
-            supervisor.nip.label("supervisor_nip"),
-            supervisor.name.label("supervisor_name"),
+            *PERSON_COLUMNS,
             ConversationState.flow,
             ConversationState.step,
             ConversationState.data,
@@ -60,7 +42,7 @@ def _load_query() -> Any:
         .select_from(Identity)
         .outerjoin(Employee, Employee.id == Identity.employee_id)
         .outerjoin(Unit, Unit.id == Employee.unit_id)
-        .outerjoin(supervisor, supervisor.id == Employee.supervisor_id)
+        .outerjoin(SUPERVISOR, SUPERVISOR.id == Employee.supervisor_id)
         .outerjoin(
             ConversationState,
             and_(
@@ -91,22 +73,7 @@ class ChatRepository:
         identity = IdentityRecord(
             row.identity_id, channel, external_id, row.employee_id, row.citizen_id, row.language
         )
-        person = None
-        if row.employee_id is not None:
-            person = Person(
-                id=row.employee_id,
-                nip=row.nip,
-                name=row.name,
-                position=row.position,
-                role=Role(row.role),
-                active=row.active,
-                unit_code=row.unit_code,
-                unit_name=row.unit_name,
-                timezone=row.timezone,
-                staff_count=row.staff_count,
-                supervisor_nip=row.supervisor_nip,
-                supervisor_name=row.supervisor_name,
-            )
+        person = person_from_row(row) if row.employee_id is not None else None
         state = (
             SavedState(row.flow, row.step, dict(row.data or {}), row.version)
             if row.version is not None

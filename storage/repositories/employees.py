@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from kinerja.people import Person, Role, RosterStats, StaffMember
 from storage.models import Employee, Identity, Unit
+from storage.repositories._bulk import insert_many, update_by_id
 
 CHUNK = 5_000
 
@@ -40,33 +41,37 @@ class UnitRecord:
     parent_id: int | None
 
 
+SUPERVISOR = aliased(Employee, name="supervisor")
+_STAFF = aliased(Employee, name="staff")
+_STAFF_COUNT = (
+    select(func.count())
+    .where(_STAFF.supervisor_id == Employee.id, _STAFF.active.is_(True))
+    .correlate(Employee)
+    .scalar_subquery()
+)
+# What `person_from_row` reads. Plain columns, not ORM entities: this runs on every update.
+# Queries that use them join `Unit` on the employee and `SUPERVISOR` on its supervisor_id.
+PERSON_COLUMNS = (
+    Employee.id,
+    Employee.nip,
+    Employee.name,
+    Employee.position,
+    Employee.role,
+    Employee.active,
+    Unit.code.label("unit_code"),
+    Unit.name.label("unit_name"),
+    Unit.timezone,
+    _STAFF_COUNT.label("staff_count"),
+    SUPERVISOR.nip.label("supervisor_nip"),
+    SUPERVISOR.name.label("supervisor_name"),
+)
+
+
 def _person_query() -> Select[Any]:
-    """Plain columns, not ORM entities: this runs on every update, and entity loading is slow."""
-    supervisor = aliased(Employee)
-    staff = aliased(Employee)
-    staff_count = (
-        select(func.count())
-        .where(staff.supervisor_id == Employee.id, staff.active.is_(True))
-        .correlate(Employee)
-        .scalar_subquery()
-    )
     return (
-        select(
-            Employee.id,
-            Employee.nip,
-            Employee.name,
-            Employee.position,
-            Employee.role,
-            Employee.active,
-            Unit.code.label("unit_code"),
-            Unit.name.label("unit_name"),
-            Unit.timezone,
-            staff_count.label("staff_count"),
-            supervisor.nip.label("supervisor_nip"),
-            supervisor.name.label("supervisor_name"),
-        )
+        select(*PERSON_COLUMNS)
         .join(Unit, Unit.id == Employee.unit_id)
-        .outerjoin(supervisor, supervisor.id == Employee.supervisor_id)
+        .outerjoin(SUPERVISOR, SUPERVISOR.id == Employee.supervisor_id)
     )
 
 
@@ -76,7 +81,7 @@ _PERSON_BY_ID = _person_query().where(Employee.id == bindparam("employee_id"))
 _PERSON_BY_NIP = _person_query().where(Employee.nip == bindparam("nip"))
 
 
-def _person(row: Any) -> Person:
+def person_from_row(row: Any) -> Person:
     return Person(
         id=row.id,
         nip=row.nip,
@@ -103,11 +108,11 @@ class EmployeeRepository:
         row = (
             await self._session.execute(_PERSON_BY_ID, {"employee_id": employee_id})
         ).one_or_none()
-        return _person(row) if row else None
+        return person_from_row(row) if row else None
 
     async def person_by_nip(self, nip: str) -> Person | None:
         row = (await self._session.execute(_PERSON_BY_NIP, {"nip": nip})).one_or_none()
-        return _person(row) if row else None
+        return person_from_row(row) if row else None
 
     async def active_by_phone(self, phone: str) -> Person | None:
         """The active employee with this normalised phone (the import keeps phones unique)."""
@@ -119,7 +124,7 @@ class EmployeeRepository:
                 .limit(1)
             )
         ).one_or_none()
-        return _person(row) if row else None
+        return person_from_row(row) if row else None
 
     async def people(self, limit: int = 100) -> list[Person]:
         """Active people, ordered for a picker: by unit, then admins and leaders first."""
@@ -129,7 +134,7 @@ class EmployeeRepository:
             .order_by(Unit.name, Employee.role, Employee.supervisor_id.is_not(None), Employee.nip)
             .limit(limit)
         )
-        return [_person(row) for row in rows]
+        return [person_from_row(row) for row in rows]
 
     async def staff_of(self, employee_id: int) -> list[StaffMember]:
         rows = await self._session.execute(
@@ -192,29 +197,13 @@ class EmployeeRepository:
         return {nip: employee_id for nip, employee_id in rows}
 
     async def insert_many(self, rows: Sequence[Mapping[str, object]]) -> None:
-        for start in range(0, len(rows), CHUNK):
-            await self._session.execute(insert(Employee), list(rows[start : start + CHUNK]))
+        await insert_many(self._session, Employee, rows)
 
     async def update_many(self, rows: Sequence[Mapping[str, object]]) -> None:
         """Update by id; every mapping carries `id` plus the same set of changed columns."""
-        if not rows:
-            return
-        columns = [key for key in rows[0] if key != "id"]
         table = Employee.__table__
         assert isinstance(table, Table)
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values({column: bindparam(f"b_{column}") for column in columns})
-            .values(updated_at=func.now())
-        )
-        connection = await self._session.connection()
-        for start in range(0, len(rows), CHUNK):
-            chunk = [
-                {f"b_{key}": value for key, value in row.items()}
-                for row in rows[start : start + CHUNK]
-            ]
-            await connection.execute(statement, chunk)
+        await update_by_id(self._session, table, rows, updated_at=func.now())
 
     async def set_active(self, employee_ids: Iterable[int], active: bool) -> None:
         ids = list(employee_ids)

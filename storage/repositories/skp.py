@@ -6,11 +6,12 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, tuple_, update
+from sqlalchemy import Table, delete, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from kinerja.skp import RhkItem
 from storage.models import Activity, Rhk
+from storage.repositories._bulk import insert_many, update_by_id
 
 CHUNK = 5_000
 # Each (employee, year) pair is two bind parameters; stay well inside every driver's limit.
@@ -90,28 +91,13 @@ class RhkRepository:
         return counts
 
     async def insert_many(self, rows: Sequence[Mapping[str, object]]) -> None:
-        for start in range(0, len(rows), CHUNK):
-            await self._session.execute(insert(Rhk), list(rows[start : start + CHUNK]))
+        await insert_many(self._session, Rhk, rows)
 
     async def update_many(self, rows: Sequence[Mapping[str, object]]) -> None:
         """Update by id; every mapping carries `id` plus the same set of changed columns."""
-        if not rows:
-            return
-        columns = [key for key in rows[0] if key != "id"]
         table = Rhk.__table__
         assert isinstance(table, Table)
-        statement = (
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values({column: bindparam(f"b_{column}") for column in columns})
-        )
-        connection = await self._session.connection()
-        for start in range(0, len(rows), CHUNK):
-            chunk = [
-                {f"b_{key}": value for key, value in row.items()}
-                for row in rows[start : start + CHUNK]
-            ]
-            await connection.execute(statement, chunk)
+        await update_by_id(self._session, table, rows)
 
     async def delete_many(self, rhk_ids: Iterable[int]) -> None:
         ids = list(rhk_ids)
