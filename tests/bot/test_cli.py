@@ -7,7 +7,6 @@ a unit of work on the same database, on every backend.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 import random
@@ -20,25 +19,15 @@ from openpyxl import load_workbook
 
 from bot.chat.dispatcher import Dispatcher
 from bot.chat.i18n import Catalogs
-from bot.cli import Cli, main
+from bot.cli import Cli
 from handlers import ROUTERS
 from kinerja.people import Person
 from kinerja.services.demo_seed import ROSTER, roster_csv
 from storage.uow import SessionFactory, UnitOfWork
 from tests.support.chat import ADMIN, ATASAN, ATASAN_WITA, STAFF, Chat, link, seed
+from tests.support.cli import isolate, kinerja, run
 
 BUDI = "199201102019031003"
-SETTINGS_VARIABLES = (
-    "DATABASE_URL",
-    "HTTP_HOST",
-    "HTTP_PORT",
-    "DEFAULT_LANGUAGE",
-    "TIMEZONE",
-    "WEB_CHAT_ENABLED",
-    "DEMO_MODE",
-    "LOG_LEVEL",
-    "PSEUDONYM_KEY",
-)
 SUMMARY_ID = (
     "Selesai: {rows} baris dibaca; {created} pegawai baru, {updated} diperbarui, "
     "{unchanged} tetap, {deactivated} dinonaktifkan, {reactivated} diaktifkan kembali."
@@ -54,9 +43,7 @@ BAD_ROWS = (
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No `.env` and no settings from the caller's shell: each test sets what it needs."""
-    monkeypatch.chdir(tmp_path)
-    for variable in SETTINGS_VARIABLES:
-        monkeypatch.delenv(variable, raising=False)
+    isolate(monkeypatch, tmp_path)
 
 
 @pytest.fixture
@@ -64,21 +51,6 @@ def database(db_url: str, sessions: SessionFactory, monkeypatch: pytest.MonkeyPa
     """Point the CLI at the test database (emptied by the `sessions` fixture on PostgreSQL)."""
     monkeypatch.setenv("DATABASE_URL", db_url)
     return db_url
-
-
-def run(*argv: str) -> int:
-    """`kinerja ARGV...`; the exit code a shell would see."""
-    try:
-        main(list(argv))
-    except SystemExit as exit_:
-        code = exit_.code
-        return code if isinstance(code, int) else 0 if code is None else 1
-    return 0
-
-
-async def kinerja(*argv: str) -> int:
-    """Run the CLI from an async test: off the test's event loop, as a separate process would."""
-    return await asyncio.to_thread(run, *argv)
 
 
 def write_csv(path: Path, rows: Iterable[Sequence[str]]) -> Path:

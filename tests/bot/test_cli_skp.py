@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
 from datetime import date
 from decimal import Decimal
@@ -12,15 +11,14 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, insert, select
 
-from bot.cli import main
 from kinerja.skp import RhkItem
 from storage.models import Activity, Rhk
 from storage.uow import SessionFactory, UnitOfWork
 from tests.support.chat import ATASAN, STAFF, seed
+from tests.support.cli import isolate, kinerja, run
 
 YEAR = date.today().year
 HEADER = "nip;tahun;rhk;indikator;target;satuan"
-SETTINGS_VARIABLES = ("DATABASE_URL", "DEFAULT_LANGUAGE", "TIMEZONE", "LOG_LEVEL")
 GOOD = (
     f"{STAFF};{YEAR};Tersusunnya laporan evaluasi kinerja;Jumlah laporan;12;laporan",
     f"{STAFF};{YEAR};Terbangunnya aplikasi layanan;;2,5;modul",
@@ -47,9 +45,7 @@ def summary(
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No `.env` and no settings from the caller's shell: each test sets what it needs."""
-    monkeypatch.chdir(tmp_path)
-    for variable in SETTINGS_VARIABLES:
-        monkeypatch.delenv(variable, raising=False)
+    isolate(monkeypatch, tmp_path)
 
 
 @pytest.fixture
@@ -58,19 +54,6 @@ async def database(db_url: str, sessions: SessionFactory, monkeypatch: pytest.Mo
     await seed(sessions)
     monkeypatch.setenv("DATABASE_URL", db_url)
     return db_url
-
-
-def run(*argv: str) -> int:
-    try:
-        main(list(argv))
-    except SystemExit as exit_:
-        code = exit_.code
-        return code if isinstance(code, int) else 0 if code is None else 1
-    return 0
-
-
-async def kinerja(*argv: str) -> int:
-    return await asyncio.to_thread(run, *argv)
 
 
 def write(path: Path, *lines: str) -> Path:
