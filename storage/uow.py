@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Self
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from storage.repositories.activities import ActivityRepository
 from storage.repositories.audit import AuditRepository
@@ -17,16 +17,23 @@ from storage.repositories.invites import InviteRepository
 from storage.repositories.skp import RhkRepository
 from storage.repositories.updates import ProcessedUpdateRepository
 
-SessionFactory = async_sessionmaker[AsyncSession]
+
+class SessionFactory:
+    """Where units of work get their connection: the engine, named for what it hands out."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
 
 
 class UnitOfWork:
-    """`async with uow:` opens a session; leaving without `await uow.commit()` rolls back.
+    """`async with uow:` opens a transaction; leaving without `await uow.commit()` rolls back.
 
     Repositories never commit, so a use case decides the transaction boundary in one place.
+    It runs on a Core connection, not an ORM session: repositories speak SQL expressions and
+    plain rows, and the session's machinery was a measured share of every update's CPU.
     """
 
-    session: AsyncSession
+    session: AsyncConnection
     employees: EmployeeRepository
     units: UnitRepository
     identities: IdentityRepository
@@ -42,7 +49,8 @@ class UnitOfWork:
         self._sessions = sessions
 
     async def __aenter__(self) -> Self:
-        self.session = self._sessions()
+        self.session = await self._sessions.engine.connect()
+        await self.session.begin()
         self.employees = EmployeeRepository(self.session)
         self.units = UnitRepository(self.session)
         self.identities = IdentityRepository(self.session)
@@ -62,7 +70,8 @@ class UnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         try:
-            await self.session.rollback()
+            if self.session.in_transaction():
+                await self.session.rollback()
         finally:
             await self.session.close()
 

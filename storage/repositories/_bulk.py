@@ -6,20 +6,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 CHUNK = 5_000
 
 
 async def insert_many(
-    session: AsyncSession, table: Any, rows: Sequence[Mapping[str, object]]
+    session: AsyncConnection, table: Any, rows: Sequence[Mapping[str, object]]
 ) -> None:
     for start in range(0, len(rows), CHUNK):
         await session.execute(insert(table), list(rows[start : start + CHUNK]))
 
 
 async def update_by_id(
-    session: AsyncSession,
+    session: AsyncConnection,
     table: Table,
     rows: Sequence[Mapping[str, object]],
     **always: Any,
@@ -38,7 +38,7 @@ async def update_by_id(
     )
     if always:
         statement = statement.values(always)
-    connection = await session.connection()
+    connection = session
     for start in range(0, len(rows), CHUNK):
         chunk = [
             {f"b_{key}": value for key, value in row.items()}

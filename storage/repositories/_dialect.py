@@ -6,12 +6,12 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-def insert_for(session: AsyncSession, table: Table) -> Any:
+def insert_for(session: AsyncConnection, table: Table) -> Any:
     """An `insert()` with `on_conflict_do_*` for the session's database."""
-    name = session.get_bind().dialect.name
+    name = session.dialect.name
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":

@@ -6,35 +6,50 @@ from collections.abc import Mapping
 from datetime import date, time
 from typing import Any
 
-from sqlalchemy import CursorResult, Select, bindparam, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import CursorResult, bindparam, delete, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kinerja.activities import ActivityView, Status
 from storage.models import Activity, Rhk
 
 
-def _view_query() -> Select[Activity, int, str]:
-    return select(Activity, Rhk.number, Rhk.title).outerjoin(Rhk, Rhk.id == Activity.rhk_id)
+def _view_query() -> Any:
+    return select(
+        Activity.id,
+        Activity.employee_id,
+        Activity.work_date,
+        Activity.start_time,
+        Activity.end_time,
+        Activity.minutes,
+        Activity.description,
+        Activity.rhk_id,
+        Rhk.number.label("rhk_number"),
+        Rhk.title.label("rhk_title"),
+        Activity.quantity,
+        Activity.quantity_unit,
+        Activity.evidence,
+        Activity.status,
+        Activity.decision_note,
+    ).outerjoin(Rhk, Rhk.id == Activity.rhk_id)
 
 
 def _view(row: Any) -> ActivityView:
-    entry: Activity = row.Activity
     return ActivityView(
-        id=entry.id,
-        employee_id=entry.employee_id,
-        work_date=entry.work_date,
-        start=entry.start_time,
-        end=entry.end_time,
-        minutes=entry.minutes,
-        description=entry.description,
-        rhk_id=entry.rhk_id,
-        rhk_number=row.number,
-        rhk_title=row.title,
-        quantity=entry.quantity,
-        quantity_unit=entry.quantity_unit,
-        evidence=entry.evidence,
-        status=Status(entry.status),
-        decision_note=entry.decision_note,
+        id=row.id,
+        employee_id=row.employee_id,
+        work_date=row.work_date,
+        start=row.start_time,
+        end=row.end_time,
+        minutes=row.minutes,
+        description=row.description,
+        rhk_id=row.rhk_id,
+        rhk_number=row.rhk_number,
+        rhk_title=row.rhk_title,
+        quantity=row.quantity,
+        quantity_unit=row.quantity_unit,
+        evidence=row.evidence,
+        status=Status(row.status),
+        decision_note=row.decision_note,
     )
 
 
@@ -46,7 +61,7 @@ _DAY = select(Activity.id, Activity.start_time, Activity.end_time, Activity.minu
 
 
 class ActivityRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self._session = session
 
     async def add(self, employee_id: int, fields: Mapping[str, object]) -> int:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kinerja.people import Person
 from storage.models import ConversationState, Employee, Identity, Unit
@@ -61,7 +61,7 @@ _LOAD = _load_query()
 
 
 class ChatRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self._session = session
 
     async def load(self, channel: str, external_id: str) -> ChatUser:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import CursorResult, bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import ConversationState
 from storage.repositories._dialect import insert_for
@@ -57,7 +57,7 @@ _INSERTS: dict[str, Any] = {}
 
 
 class ConversationRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self._session = session
 
     async def load(self, channel: str, external_id: str) -> SavedState:
@@ -104,7 +104,7 @@ class ConversationRepository:
 
     def _insert_statement(self) -> Any:
         """First save of a user's state; one statement per dialect, built once."""
-        dialect = self._session.get_bind().dialect.name
+        dialect = self._session.dialect.name
         statement = _INSERTS.get(dialect)
         if statement is None:
             columns = ("channel", "external_id", "flow", "step", "data", "version")

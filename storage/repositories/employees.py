@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, Table, bindparam, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from kinerja.people import Person, Role, RosterStats, StaffMember
@@ -99,7 +99,7 @@ def person_from_row(row: Any) -> Person:
 
 
 class EmployeeRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self._session = session
 
     # --- what the chat reads -------------------------------------------------------------------
@@ -236,7 +236,7 @@ class EmployeeRepository:
 
 
 class UnitRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self._session = session
 
     async def all(self) -> list[UnitRecord]:

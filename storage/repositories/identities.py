@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import CursorResult, bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import Identity
 from storage.repositories._dialect import insert_for
@@ -33,23 +33,28 @@ _FIND = select(
 ).where(Identity.channel == bindparam("channel"), Identity.external_id == bindparam("external_id"))
 
 
-def _record(row: Identity) -> IdentityRecord:
-    return IdentityRecord(
-        row.id, row.channel, row.external_id, row.employee_id, row.citizen_id, row.language
-    )
+_COLUMNS = (
+    Identity.id,
+    Identity.channel,
+    Identity.external_id,
+    Identity.employee_id,
+    Identity.citizen_id,
+    Identity.language,
+)
+_FIND = select(*_COLUMNS).where(
+    Identity.channel == bindparam("channel"), Identity.external_id == bindparam("external_id")
+)
 
 
 class IdentityRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self._session = session
 
     async def find(self, channel: str, external_id: str) -> IdentityRecord | None:
-        row = await self._session.scalar(
-            select(Identity).where(
-                Identity.channel == channel, Identity.external_id == external_id
-            )
-        )
-        return _record(row) if row else None
+        row = (
+            await self._session.execute(_FIND, {"channel": channel, "external_id": external_id})
+        ).one_or_none()
+        return IdentityRecord(*row) if row else None
 
     async def ensure(self, channel: str, external_id: str) -> IdentityRecord:
         """The identity for this account, created on first contact (race-safe)."""
@@ -84,7 +89,7 @@ class IdentityRepository:
         return result.rowcount
 
     async def of_employee(self, employee_id: int) -> list[IdentityRecord]:
-        rows = await self._session.scalars(
-            select(Identity).where(Identity.employee_id == employee_id).order_by(Identity.id)
+        rows = await self._session.execute(
+            select(*_COLUMNS).where(Identity.employee_id == employee_id).order_by(Identity.id)
         )
-        return [_record(row) for row in rows]
+        return [IdentityRecord(*row) for row in rows]

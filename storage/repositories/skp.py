@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import Table, delete, func, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kinerja.skp import RhkItem
 from storage.models import Activity, Rhk
@@ -36,7 +36,7 @@ _ITEM_COLUMNS = (Rhk.id, Rhk.number, Rhk.title, Rhk.indicator, Rhk.target, Rhk.u
 
 
 class RhkRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self._session = session
 
     # --- what the chat reads -------------------------------------------------------------------

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, bindparam, delete
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import ProcessedUpdate
 from storage.repositories._dialect import insert_for
@@ -16,7 +16,7 @@ _CLAIMS: dict[str, Any] = {}
 
 
 class ProcessedUpdateRepository:
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncConnection) -> None:
         self._session = session
 
     async def claim(self, channel: str, update_key: str) -> bool:
@@ -33,7 +33,7 @@ class ProcessedUpdateRepository:
 
     def _claim_statement(self) -> Any:
         """One statement per dialect, built once: this runs for every update."""
-        dialect = self._session.get_bind().dialect.name
+        dialect = self._session.dialect.name
         statement = _CLAIMS.get(dialect)
         if statement is None:
             statement = (

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, update
@@ -59,11 +60,9 @@ async def staff_chat(dispatcher: Dispatcher, *, with_rhk: bool = True) -> Chat:
     return Chat(dispatcher, "s1", channel="telegram", caps=TELEGRAM)
 
 
-async def saved(dispatcher: Dispatcher) -> list[Activity]:
+async def saved(dispatcher: Dispatcher) -> list[Any]:
     async with UnitOfWork(dispatcher.sessions) as uow:
-        rows = list(await uow.session.scalars(select(Activity).order_by(Activity.id)))
-        uow.session.expunge_all()  # keep them readable after the unit of work rolls back
-        return rows
+        return list(await uow.session.execute(select(Activity).order_by(Activity.id)))
 
 
 async def photo(chat: Chat) -> None:
