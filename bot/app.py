@@ -87,10 +87,16 @@ def build_app(
 
 
 def _engine(settings: Settings) -> AsyncEngine:
+    """No pre-ping: it is a round trip on every checkout, i.e. on every update. A connection
+    that died (database restart) fails its update once and is replaced by the pool; the
+    platform retries the update. Connections are recycled hourly all the same."""
     if settings.is_sqlite:
         return create_engine(settings.database_url)
     return create_engine(
-        settings.database_url, pool_size=settings.db_pool_size, max_overflow=0, pool_pre_ping=True
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
+        pool_recycle=3600,
     )
 
 
