@@ -44,7 +44,7 @@ from bot.chat.events import (
     text_event,
 )
 from bot.chat.i18n import Catalogs
-from bot.chat.replies import Document, Image, Text, escape
+from bot.chat.replies import Button, Document, Image, Text, escape
 
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
@@ -274,6 +274,7 @@ class TelegramChannel:
 
 
 def _inline_send(chat_id: int, out: Outgoing) -> dict[str, object]:
+    """A sendMessage call as plain JSON for the webhook response (no PTB objects to build)."""
     assert isinstance(out.reply, Text)
     call: dict[str, object] = {
         "method": "sendMessage",
@@ -281,10 +282,30 @@ def _inline_send(chat_id: int, out: Outgoing) -> dict[str, object]:
         "text": out.reply.text,
         "parse_mode": ParseMode.HTML.value,
     }
-    markup = _markup(out)
+    markup = _markup_json(out)
     if markup is not None:
-        call["reply_markup"] = markup.to_dict()
+        call["reply_markup"] = markup
     return call
+
+
+def _markup_json(out: Outgoing) -> dict[str, object] | None:
+    """The same keyboards as `_markup`, as Bot API JSON."""
+    rows: tuple[tuple[Button, ...], ...] = ()
+    if out.layout == "buttons":
+        rows = out.keyboard
+    elif out.layout == "list":
+        rows = tuple((choice,) for choice in out.choices)
+    if rows:
+        keyboard = [[{"text": b.label, "callback_data": b.payload} for b in row] for row in rows]
+        return {"inline_keyboard": keyboard}
+    reply = out.reply
+    if isinstance(reply, Text) and reply.request_contact:
+        return {
+            "keyboard": [[{"text": reply.request_contact, "request_contact": True}]],
+            "resize_keyboard": True,
+            "one_time_keyboard": True,
+        }
+    return None
 
 
 def to_inbound(data: Mapping[str, Any]) -> tuple[Inbound, int] | None:

@@ -45,3 +45,22 @@ def test_pre_with_a_language_uses_the_bot_api_form() -> None:
     entity = {"type": "pre", "offset": 0, "length": 9, "language": "python"}
     html = entities_to_html("kode\nblok", [entity])
     assert html == '<pre><code class="language-python">kode\nblok</code></pre>'
+
+
+def test_webhook_reply_keyboards_equal_ptbs_serialisation() -> None:
+    """The JSON keyboards of webhook replies are exactly what PTB would send for them."""
+    from bot.channels.telegram import _markup, _markup_json
+    from bot.chat.capabilities import TELEGRAM, WHATSAPP, present
+    from bot.chat.replies import Button, Text, keyboard
+
+    buttons = keyboard((Button(f"Pilihan {n}", f"p:{n}") for n in range(5)), per_row=2)
+    replies = [
+        Text(text="tombol", buttons=buttons),
+        Text(text="kontak", request_contact="Bagikan nomor"),
+        Text(text="polos"),
+    ]
+    outs = present(replies, TELEGRAM, "") + present(replies[:1], WHATSAPP, "")
+    assert {out.layout for out in outs} == {"buttons", "none", "list"}
+    for out in outs:
+        markup = _markup(out)
+        assert _markup_json(out) == (markup.to_dict() if markup else None)
