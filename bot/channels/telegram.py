@@ -1,4 +1,4 @@
-"""The Telegram channel on python-telegram-bot: its `Bot` and `Update` types, our dispatcher.
+"""The Telegram channel: python-telegram-bot's `Bot` for calls, our dispatcher for updates.
 
 PTB's handler chain, ConversationHandler and persistence are not used: state lives in the
 database (DESIGN.md rule 3). Updates arrive by webhook (`POST /webhooks/telegram`, checked against
@@ -19,12 +19,9 @@ from aiohttp import web
 from telegram import (
     Bot,
     BotCommand,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
-    KeyboardButton,
     ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -382,28 +379,14 @@ def _message_event(message: Mapping[str, Any], common: dict[str, Any]) -> Inboun
     return Unsupported(kind=kind, **common)
 
 
-def _markup(
-    out: Outgoing,
-) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None:
-    reply = out.reply
-    if out.layout == "buttons":
-        return InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(b.label, callback_data=b.payload) for b in row]
-                for row in out.keyboard
-            ]
-        )
-    if out.layout == "list":
-        return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b.label, callback_data=b.payload)] for b in out.choices]
-        )
-    if isinstance(reply, Text) and reply.request_contact:
-        return ReplyKeyboardMarkup(
-            [[KeyboardButton(reply.request_contact, request_contact=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-        )
-    return None
+def _markup(out: Outgoing) -> InlineKeyboardMarkup | ReplyKeyboardMarkup | None:
+    """The keyboard as PTB objects, for replies sent through `Bot` (built from the JSON form)."""
+    data = _markup_json(out)
+    if data is None:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, None)
+    return ReplyKeyboardMarkup.de_json(data, None)
 
 
 def _label_of(markup: Mapping[str, Any], data: str) -> str | None:
