@@ -156,12 +156,8 @@ class Cli:
             raise SystemExit(EXIT_BAD_INPUT)
 
     def report(self, summary: ImportSummary, *, dry_run: bool) -> None:
-        for error in summary.errors:
-            print(self.row_error(error), file=sys.stderr)
-        if summary.errors:
-            print(self.t("cli.roster.bad_rows", count=len(summary.errors)), file=sys.stderr)
-        if not summary.applied:
-            print(self.t("cli.roster.strict_nothing"), file=sys.stderr)
+        lines = [self.row_error(error) for error in summary.errors]
+        if not self.problems(lines, len(summary.errors), applied=summary.applied):
             return
         print(
             self.t(
@@ -178,6 +174,16 @@ class Cli:
             print(self.t("cli.roster.units_created", units=", ".join(summary.units_created)))
         if dry_run:
             print(self.t("cli.roster.dry_run"))
+
+    def problems(self, lines: list[str], bad_rows: int, *, applied: bool) -> bool:
+        """Print an import's bad rows and their count; False when `--strict` applied nothing."""
+        for line in lines:
+            print(line, file=sys.stderr)
+        if bad_rows:
+            print(self.t("cli.roster.bad_rows", count=bad_rows), file=sys.stderr)
+        if not applied:
+            print(self.t("cli.roster.strict_nothing"), file=sys.stderr)
+        return applied
 
     def row_error(self, error: RowError) -> str:
         reason = self.t(f"roster.error.{error.code}", **error.params)
@@ -252,12 +258,8 @@ class Cli:
             raise SystemExit(EXIT_BAD_INPUT)
 
     def skp_report(self, summary: SkpImportSummary, *, year: int | None, dry_run: bool) -> None:
-        for error in summary.errors:
-            print(self.skp_row_error(error), file=sys.stderr)
-        if summary.errors:
-            print(self.t("cli.roster.bad_rows", count=summary.bad_rows), file=sys.stderr)
-        if not summary.applied:
-            print(self.t("cli.roster.strict_nothing"), file=sys.stderr)
+        lines = [self.skp_row_error(error) for error in summary.errors]
+        if not self.problems(lines, summary.bad_rows, applied=summary.applied):
             return
         for warning in summary.warnings:
             print(self.t(warning_key(warning.code), **warning.params), file=sys.stderr)

@@ -17,7 +17,7 @@ from bot.chat.context import ChatContext, State
 from bot.chat.events import ButtonPress, Inbound, TextMessage
 from bot.chat.i18n import Catalogs
 from bot.chat.replies import Document, Image, Reply, Text
-from bot.chat.router import SKIP, HandlerResult, Route, Router, _Skip, matching_routes
+from bot.chat.router import SKIP, HandlerResult, Route, Router, Skip, matching_routes
 from kinerja.activities import WorkPolicy
 from kinerja.people import Person
 from storage.repositories.conversations import SavedState, StaleStateError
@@ -206,7 +206,7 @@ def _remember_numbered_choices(state: State, outgoing: list[Outgoing]) -> None:
 
 
 def _as_list(result: HandlerResult) -> list[Reply]:
-    if result is None or isinstance(result, _Skip):
+    if result is None or isinstance(result, Skip):
         return []
     if isinstance(result, Text | Image | Document):
         return [result]

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from bot.chat.context import ChatContext
 
 
-class _Skip:
+class Skip:
     """Returned by a handler that matched but declines, so the next matching route answers."""
 
     __slots__ = ()
@@ -38,8 +38,8 @@ class _Skip:
         return "SKIP"
 
 
-SKIP = _Skip()
-HandlerResult = Reply | Sequence[Reply] | _Skip | None
+SKIP = Skip()
+HandlerResult = Reply | Sequence[Reply] | Skip | None
 Handler = Callable[["ChatContext", Any], Awaitable[HandlerResult]]
 
 

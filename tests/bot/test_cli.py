@@ -120,6 +120,8 @@ def one_line(text: str) -> str:
         (("roster",), "Impor dan ekspor data pegawai."),
         (("roster", "import"), "Mengimpor data pegawai dari CSV atau XLSX"),
         (("roster", "export"), "Mengekspor pegawai aktif ke CSV atau XLSX"),
+        (("skp",), "Impor Sasaran Kinerja Pegawai (SKP)."),
+        (("skp", "import"), "Mengimpor RHK, indikator, dan target SKP dari CSV atau XLSX"),
     ],
 )
 def test_every_command_has_indonesian_help(

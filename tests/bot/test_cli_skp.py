@@ -85,24 +85,6 @@ def lines(text: str) -> list[str]:
 # --- help ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("argv", "description"),
-    [
-        (("skp",), "Impor Sasaran Kinerja Pegawai (SKP)."),
-        (("skp", "import"), "Mengimpor RHK, indikator, dan target SKP dari CSV atau XLSX"),
-    ],
-)
-def test_skp_commands_have_indonesian_help(
-    argv: tuple[str, ...], description: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    assert run(*argv, "--help") == 0
-    out, err = capsys.readouterr()
-    assert err == ""
-    text = " ".join(out.split())
-    assert text.startswith("usage: kinerja skp")
-    assert description in text
-
-
 def test_import_help_lists_its_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("skp", "import", "--help") == 0
     text = " ".join(capsys.readouterr().out.split())
