@@ -39,6 +39,8 @@ bench: $(STAMP)  ## print performance figures (see bench/README.md)
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.chat_roundtrip
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.broadcast --recipients 3000
+	$(BIN)/python -m bench.report
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info kinerja-demo.db*

@@ -24,9 +24,9 @@ from handlers import ROUTERS
 from kinerja.roster import parse_roster
 from kinerja.services.directory import link_identity, person_by_nip
 from kinerja.services.roster_import import import_roster
-from storage.db import create_engine, session_factory
+from storage.database import create_database
 from storage.migrate import upgrade
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, session_factory
 
 USERS = 500
 UPDATES_PER_USER = 4
@@ -35,7 +35,7 @@ PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1
 
 
 async def prepare(url: str) -> Dispatcher:
-    engine = create_engine(url)
+    engine = create_database(url)
     await upgrade(engine)
     sessions = session_factory(engine)
     rows = roster_rows(USERS)
@@ -93,7 +93,7 @@ def report(label: str, elapsed: float, latencies: list[float], cpu: float) -> No
 async def main() -> None:
     print(f"dispatcher round trip: {USERS} users x {UPDATES_PER_USER} updates, c={CONCURRENCY}")
     with tempfile.TemporaryDirectory() as folder:
-        dispatcher = await prepare(f"sqlite+aiosqlite:///{folder}/bench.db")
+        dispatcher = await prepare(f"sqlite:///{folder}/bench.db")
         report("sqlite", *await drive(dispatcher))
     name = f"kinerja_bench_{uuid.uuid4().hex[:8]}"
     base = PG_SERVER.replace("+asyncpg", "")

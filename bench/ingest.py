@@ -55,8 +55,8 @@ from bench.roster_import import UNITS, as_csv, roster_rows
 from kinerja.roster import parse_roster
 from kinerja.services.directory import link_identity, person_by_nip
 from kinerja.services.roster_import import import_roster
-from storage.db import create_engine, session_factory
-from storage.uow import UnitOfWork
+from storage.database import create_database
+from storage.uow import UnitOfWork, session_factory
 
 REPO = Path(__file__).resolve().parents[1]
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -284,7 +284,7 @@ async def run_echo(
 async def database(backend: str, folder: Path) -> AsyncIterator[str]:
     """A new, empty database URL for `backend`; a PostgreSQL one is dropped afterwards."""
     if backend == "sqlite":
-        yield f"sqlite+aiosqlite:///{folder}/ingest.db"
+        yield f"sqlite:///{folder}/ingest.db"
         return
     server = PG_SERVER.replace("postgresql+asyncpg://", "postgresql://")
     try:
@@ -306,7 +306,7 @@ async def database(backend: str, folder: Path) -> AsyncIterator[str]:
 async def seed(url: str, count: int) -> None:
     """Import `count` employees and link employee i to Telegram user USER_BASE + i."""
     rows = roster_rows(max(count, UNITS))  # the generator needs at least one row per unit
-    engine = create_engine(url)
+    engine = create_database(url)
     try:
         async with UnitOfWork(session_factory(engine)) as uow:
             summary = await import_roster(

@@ -22,9 +22,9 @@ import asyncpg
 from bot.render.roster_file import roster_xlsx
 from kinerja.roster import parse_roster, validate_roster
 from kinerja.services.roster_import import import_roster
-from storage.db import create_engine, session_factory
+from storage.database import create_database
 from storage.migrate import upgrade
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, session_factory
 
 PG_SERVER = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 UNITS = 60
@@ -78,7 +78,7 @@ def as_csv(rows: list[tuple[str, ...]]) -> bytes:
 
 
 async def timed_import(url: str, data: bytes) -> tuple[float, str]:
-    engine = create_engine(url)
+    engine = create_database(url)
     started = time.perf_counter()
     async with UnitOfWork(session_factory(engine)) as uow:
         summary = await import_roster(
@@ -104,7 +104,7 @@ async def fresh_pg() -> tuple[str, str] | None:
     await connection.execute(f'CREATE DATABASE "{name}"')
     await connection.close()
     url = base.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
-    engine = create_engine(url)
+    engine = create_database(url)
     await upgrade(engine)
     await engine.dispose()
     return url, name
@@ -138,7 +138,7 @@ async def main(count: int) -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         targets: list[tuple[str, str, str | None]] = [
-            ("sqlite", f"sqlite+aiosqlite:///{folder}/bench.db", None)
+            ("sqlite", f"sqlite:///{folder}/bench.db", None)
         ]
         pg = await fresh_pg()
         if pg:
@@ -147,7 +147,7 @@ async def main(count: int) -> None:
             print("  (PostgreSQL unreachable: skipped)")
         for backend, url, _ in targets:
             if backend == "sqlite":
-                engine = create_engine(url)
+                engine = create_database(url)
                 await upgrade(engine)
                 await engine.dispose()
             for label, data in (
@@ -167,7 +167,7 @@ def cli_end_to_end(count: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         cli_file = Path(folder) / "roster.csv"
         cli_file.write_bytes(as_csv(roster_rows(count)))
-        env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{folder}/cli.db"}
+        env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder}/cli.db"}
         kinerja = Path(sys.executable).with_name("kinerja")
         started = time.perf_counter()
         subprocess.run(  # noqa: S603 - our own entry point

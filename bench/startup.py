@@ -71,13 +71,13 @@ def main() -> None:
         print(f"kinerja run start-up (median of {RUNS}), idle RSS")
         cases = [
             ("run, new SQLite db (migrates)", None, ("run",)),
-            ("run, migrated SQLite db", f"sqlite+aiosqlite:///{folder}/warm.db", ("run",)),
+            ("run, migrated SQLite db", f"sqlite:///{folder}/warm.db", ("run",)),
             ("demo (seeded, web chat on)", None, ("demo", "--db", f"{folder}/demo.db")),
         ]
         for label, url, args in cases:
             results = []
             for attempt in range(RUNS):
-                db = url or f"sqlite+aiosqlite:///{folder}/fresh{attempt}{label[:3]}.db"
+                db = url or f"sqlite:///{folder}/fresh{attempt}{label[:3]}.db"
                 results.append(start({**base, "DATABASE_URL": db}, *args))
             ready = statistics.median(r[0] for r in results)
             idle = statistics.median(r[1] for r in results)

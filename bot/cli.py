@@ -24,19 +24,26 @@ from telegram.error import TelegramError
 from bot.app import StartupError, build_app
 from bot.channels.telegram_request import AiohttpRequest
 from bot.chat.i18n import Catalogs
+from bot.cli_schedule import add_commands as add_schedule_commands
 from bot.config import Settings, SettingsError, load_settings
+from bot.render.recap_file import recap_csv, recap_filename, recap_xlsx
 from bot.render.roster_file import roster_csv, roster_xlsx
+from kinerja.activities import WorkPolicy
 from kinerja.errors import RuleViolation
+from kinerja.evaluation import PeriodKind
+from kinerja.recap import Recap, parse_month
 from kinerja.roster import RowError, parse_roster
+from kinerja.services.approvals import handover
 from kinerja.services.demo_seed import seed_demo
+from kinerja.services.recap import UnknownUnit, monthly_recap
 from kinerja.services.registration import create_invite, unlink_employee
 from kinerja.services.roster_import import ImportSummary, import_roster
 from kinerja.services.skp_import import SkpImportSummary, import_skp
 from kinerja.skp import check_year, error_key, parse_skp, warning_key
 from kinerja.tabular import MAX_FILE_BYTES, MAX_FILE_MB, TableRow
-from storage.db import create_engine, session_factory
+from storage.database import create_database
 from storage.migrate import upgrade
-from storage.uow import UnitOfWork
+from storage.uow import UnitOfWork, session_factory
 
 EXIT_BAD_INPUT = 1
 EXIT_BAD_SETTING = 2
@@ -81,7 +88,7 @@ class Cli:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{database}{suffix}").unlink(missing_ok=True)
         settings = self.settings(
-            database_url=f"sqlite+aiosqlite:///{database}",
+            database_url=f"sqlite:///{database}",
             web_chat_enabled=True,
             **_port_overrides(args),
         )
@@ -287,6 +294,48 @@ class Cli:
             return self.t("cli.roster.row_column", row=error.row, column=column, reason=reason)
         return self.t("cli.roster.row", row=error.row, reason=reason)
 
+    # --- report -------------------------------------------------------------------------------
+
+    def report_monthly(self, args: argparse.Namespace) -> None:
+        settings = self.settings()
+        try:
+            month = parse_month(args.month)
+        except ValueError:
+            self.fail("cli.error.month", month=args.month)
+        kind = PeriodKind(settings.evaluation_period)
+        try:
+            recap = asyncio.run(_recap(settings, month, kind, args.unit))
+        except UnknownUnit:
+            self.fail("cli.error.unknown_unit", unit=args.unit)
+        except OSError as error:
+            self.fail("cli.error.database", reason=str(error))
+        path = Path(args.output or recap_filename(recap, "xlsx"))
+
+        def header(key: str) -> str:
+            return self.t(f"recap.column.{key}")
+
+        def predikat(value: str) -> str:
+            return self.t(f"predikat.{value}")
+
+        if path.suffix.lower() == ".csv":
+            data = recap_csv(recap, header, predikat)
+        else:
+            data = recap_xlsx(recap, header, predikat, f"{recap.month:%Y-%m}")
+        try:
+            path.write_bytes(data)
+        except OSError as error:
+            self.fail("cli.error.write", path=path, reason=error.strerror or str(error))
+        print(
+            self.t(
+                "cli.report.written",
+                month=f"{recap.month:%Y-%m}",
+                scope=recap.scope,
+                count=len(recap.rows),
+                entries=recap.entries,
+                path=path,
+            )
+        )
+
 
 class _ProgressBar:
     """A one-line progress bar on stderr for long imports (only when it is a terminal)."""
@@ -311,7 +360,7 @@ class _ProgressBar:
 
 
 async def _upgrade(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
+    engine = create_database(settings.database_url)
     try:
         await upgrade(engine)
     finally:
@@ -319,7 +368,7 @@ async def _upgrade(settings: Settings) -> None:
 
 
 async def _seed(settings: Settings) -> None:
-    engine = create_engine(settings.database_url)
+    engine = create_database(settings.database_url)
     try:
         await upgrade(engine)
         async with UnitOfWork(session_factory(engine)) as uow:
@@ -338,7 +387,7 @@ async def _import(
     dry_run: bool,
     progress: Callable[[str, int, int], None] | None,
 ) -> ImportSummary:
-    engine = create_engine(settings.database_url)
+    engine = create_database(settings.database_url)
     try:
         if settings.is_sqlite:
             await upgrade(engine)
@@ -352,10 +401,20 @@ async def _import(
                 progress=progress,
             )
             if summary.applied and not dry_run:
+                await handover(uow, summary.moved, datetime.now(UTC), _policy(settings))
                 await uow.commit()
             return summary
     finally:
         await engine.dispose()
+
+
+def _policy(settings: Settings) -> WorkPolicy:
+    return WorkPolicy(
+        cutoff_day=settings.activity_cutoff_day,
+        daily_minutes=settings.daily_minutes,
+        evaluation_period=settings.evaluation_period,
+        evaluation_window_days=settings.evaluation_window_days,
+    )
 
 
 async def _import_skp(
@@ -367,7 +426,7 @@ async def _import_skp(
     strict: bool,
     dry_run: bool,
 ) -> SkpImportSummary:
-    engine = create_engine(settings.database_url)
+    engine = create_database(settings.database_url)
     try:
         if settings.is_sqlite:
             await upgrade(engine)
@@ -380,8 +439,19 @@ async def _import_skp(
         await engine.dispose()
 
 
+async def _recap(settings: Settings, month: date, kind: PeriodKind, unit: str) -> Recap:
+    engine = create_database(settings.database_url)
+    try:
+        if settings.is_sqlite:
+            await upgrade(engine)
+        async with UnitOfWork(session_factory(engine)) as uow:
+            return await monthly_recap(uow, month, kind, unit_code=unit)
+    finally:
+        await engine.dispose()
+
+
 async def _export(settings: Settings) -> list[tuple[str, str, str, str, str, str, str]]:
-    engine = create_engine(settings.database_url)
+    engine = create_database(settings.database_url)
     try:
         if settings.is_sqlite:
             await upgrade(engine)
@@ -392,7 +462,7 @@ async def _export(settings: Settings) -> list[tuple[str, str, str, str, str, str
 
 
 async def _invite(settings: Settings, nip: str, days: int) -> str:
-    engine = create_engine(settings.database_url)
+    engine = create_database(settings.database_url)
     try:
         if settings.is_sqlite:
             await upgrade(engine)
@@ -405,7 +475,7 @@ async def _invite(settings: Settings, nip: str, days: int) -> str:
 
 
 async def _unlink(settings: Settings, nip: str) -> int:
-    engine = create_engine(settings.database_url)
+    engine = create_database(settings.database_url)
     try:
         if settings.is_sqlite:
             await upgrade(engine)
@@ -447,6 +517,8 @@ def _configure_logging(level: str) -> None:
     if level != "DEBUG":
         logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        # APScheduler logs every run at INFO (the broadcast progress job runs every few seconds).
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def build_parser(cli: Cli) -> argparse.ArgumentParser:
@@ -501,6 +573,8 @@ def build_parser(cli: Cli) -> argparse.ArgumentParser:
     exp.add_argument("file", metavar="FILE", help=t("cli.help.export_file"))
     exp.set_defaults(action=cli.roster_export)
     _add_skp_commands(commands, cli)
+    add_schedule_commands(commands, cli)
+    _add_report_commands(commands, cli)
     return parser
 
 
@@ -518,6 +592,25 @@ def _add_skp_commands(
     imp.add_argument("--dry-run", action="store_true", help=t("cli.help.dry_run"))
     imp.add_argument("--year", type=int, metavar="YYYY", help=t("skp.help.year"))
     imp.set_defaults(action=cli.skp_import)
+
+
+def _add_report_commands(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser], cli: Cli
+) -> None:
+    t = cli.t
+    report = commands.add_parser(
+        "report", help=t("cli.help.report"), description=t("cli.help.report")
+    )
+    report_commands = report.add_subparsers(
+        dest="report_command", required=True, metavar="COMMAND"
+    )
+    monthly = report_commands.add_parser(
+        "monthly", help=t("cli.help.report_monthly"), description=t("cli.help.report_monthly")
+    )
+    monthly.add_argument("--unit", required=True, metavar="UNIT", help=t("cli.help.unit"))
+    monthly.add_argument("--month", required=True, metavar="YYYY-MM", help=t("cli.help.month"))
+    monthly.add_argument("--output", "-o", metavar="FILE", help=t("cli.help.report_output"))
+    monthly.set_defaults(action=cli.report_monthly)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

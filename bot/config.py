@@ -14,7 +14,9 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
-SUPPORTED_DB_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+_TEMPLATE = r"^[a-z0-9_]{1,512}$"
+# "sqlite+aiosqlite" is the form earlier versions documented; it opens the same file.
+SUPPORTED_DB_SCHEMES = ("sqlite", "postgresql+asyncpg", "sqlite+aiosqlite")
 Language = Literal["id", "en"]
 
 
@@ -23,7 +25,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    database_url: str = "sqlite+aiosqlite:///./kinerja.db"
+    database_url: str = "sqlite:///./kinerja.db"
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8080, ge=1, le=65535)
     default_language: Language = "id"
@@ -31,11 +33,44 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200)
     activity_cutoff_day: int = Field(default=5, ge=1, le=28)
     daily_minutes: int = Field(default=300, ge=1, le=1440)
+    # Local time (each unit's own zone) of the atasan's daily digest and the escalation check.
+    approval_digest_time: str = "08:00"
+    # Entries pending longer than this many working days are escalated (0 turns it off).
+    approval_escalation_days: int = Field(default=3, ge=0, le=60)
+    # Reminders, in each unit's local time: the afternoon nudge (nothing logged today) and the
+    # morning round (yesterday's gaps, month-end/cut-off warnings, admins' deadlines).
+    reminders_enabled: bool = True
+    reminder_daily_time: str = "14:00"
+    reminder_morning_time: str = "07:30"
+    # Days before the month's end and before the cut-off to warn about open entries.
+    reminder_closing_days: str = "3,1"
+    # How often admins' broadcast progress messages are refreshed.
+    broadcast_progress_seconds: float = Field(default=5.0, ge=1.0, le=300.0)
+    # Telegram's limits (DESIGN.md section 4): messages/s per bot and per chat. Raise the first
+    # with paid broadcasts (up to 1000/s).
+    telegram_rate: float = Field(default=30.0, ge=1.0, le=1000.0)
+    telegram_chat_rate: float = Field(default=1.0, gt=0.0, le=30.0)
+    # Evaluation periods of the instansi (the annual evaluation always closes the year), and
+    # how many days after a period's end its evaluation and objections stay open.
+    evaluation_period: Literal["monthly", "quarterly"] = "quarterly"
+    evaluation_window_days: int = Field(default=30, ge=1, le=90)
     web_chat_enabled: bool = False
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # WhatsApp Cloud API (DESIGN.md section 4): on when WHATSAPP_TOKEN is set.
+    whatsapp_api_url: str = "https://graph.facebook.com/v23.0"
+    whatsapp_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    whatsapp_rate: float = Field(default=80.0, ge=1.0, le=1000.0)
+    # Approved templates for pushes outside the 24-hour window (docs/whatsapp-templates.md).
+    whatsapp_template_reminder: str = Field(default="kinerja_pengingat", pattern=_TEMPLATE)
+    whatsapp_template_approval: str = Field(default="kinerja_persetujuan", pattern=_TEMPLATE)
+    whatsapp_template_notice: str = Field(default="kinerja_pemberitahuan", pattern=_TEMPLATE)
+    whatsapp_template_language: str = Field(default="id", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @field_validator("database_url")
@@ -56,7 +91,39 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from None
         return value
 
-    @field_validator("telegram_api_url", "telegram_webhook_url")
+    @field_validator("reminder_closing_days")
+    @classmethod
+    def _offsets(cls, value: str) -> str:
+        parts = [part.strip() for part in value.split(",") if part.strip()]
+        if not parts or not all(p.isdigit() and int(p) <= 60 for p in parts):
+            raise ValueError(f"{value!r} is not a list of days like 3,1 (0-60)")
+        return ",".join(parts)
+
+    @property
+    def closing_offsets(self) -> tuple[int, ...]:
+        return tuple(sorted({int(p) for p in self.reminder_closing_days.split(",")}, reverse=True))
+
+    @staticmethod
+    def hour_minute(value: str) -> tuple[int, int]:
+        hours, minutes = value.split(":")
+        return int(hours), int(minutes)
+
+    @field_validator("approval_digest_time", "reminder_daily_time", "reminder_morning_time")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        hours, _, minutes = value.partition(":")
+        if not (hours.isdigit() and minutes.isdigit() and len(minutes) == 2) or not (
+            0 <= int(hours) <= 23 and 0 <= int(minutes) <= 59
+        ):
+            raise ValueError(f"{value!r} is not a time of day like 08:00")
+        return f"{int(hours):02d}:{minutes}"
+
+    @property
+    def digest_hour_minute(self) -> tuple[int, int]:
+        hours, minutes = self.approval_digest_time.split(":")
+        return int(hours), int(minutes)
+
+    @field_validator("telegram_api_url", "telegram_webhook_url", "whatsapp_api_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -73,6 +140,17 @@ class Settings(BaseSettings):
         secret = self.telegram_webhook_secret
         if secret is not None and not _SECRET.fullmatch(secret.get_secret_value()):
             raise ValueError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Za-z0-9_-")
+        return self
+
+    @model_validator(mode="after")
+    def _whatsapp_complete(self) -> Settings:
+        if self.whatsapp_token is None:
+            return self
+        for name in ("whatsapp_phone_number_id", "whatsapp_app_secret", "whatsapp_verify_token"):
+            if not getattr(self, name):
+                raise ValueError(f"{name} is required with WHATSAPP_TOKEN")
+        if not str(self.whatsapp_phone_number_id).isdigit():
+            raise ValueError("whatsapp_phone_number_id must be the numeric phone number id")
         return self
 
     @property

@@ -12,7 +12,7 @@ from datetime import date
 from bot.chat.callbacks import MAIN_MENU, Payload, PayloadError
 from bot.chat.context import ChatContext
 from bot.chat.events import ButtonPress, DocumentMessage, Inbound, PhotoMessage, TextMessage
-from bot.chat.replies import Button, Text, keyboard
+from bot.chat.replies import Button, Markup, Text, keyboard
 from bot.chat.router import SKIP, HandlerResult, Router
 from handlers.menu import main_menu
 from kinerja.activity_text import (
@@ -24,8 +24,8 @@ from kinerja.activity_text import (
     parse_work_date,
 )
 from kinerja.errors import RuleViolation
-from kinerja.people import MenuRole
-from kinerja.services.activity_log import Draft, check_timing, local_now, rhk_of, submit
+from kinerja.people import MenuRole, local_now
+from kinerja.services.activity_log import Draft, check_timing, rhk_of, submit
 from kinerja.skp import RhkItem
 
 router = Router("activity")
@@ -237,7 +237,12 @@ async def _save(ctx: ChatContext, draft: Draft) -> Text:
         ],
         per_row=3,
     )
-    return Text(text=ctx.t(key), buttons=buttons)
+    # The summary the employee confirmed becomes the record of what was saved.
+    return Text(
+        text=Markup(f"{describe(ctx, draft)}\n\n{ctx.t(key)}"),
+        buttons=buttons,
+        replaces_prompt=True,
+    )
 
 
 # --- questions and summary -----------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import date, timedelta
 
 from bot.chat.callbacks import MAIN_MENU, Payload, PayloadError
 from bot.chat.context import ChatContext
@@ -18,8 +17,9 @@ from bot.chat.replies import Button, Text, keyboard
 from bot.chat.router import Router
 from handlers.activity import FLOW, LOG, TODAY, WEEK, confirm_buttons, describe
 from kinerja.activities import ActivityView, Status
-from kinerja.people import MenuRole
-from kinerja.services.activity_log import draft_of, entries, local_now, owned, remove, week_of
+from kinerja.people import MenuRole, local_now
+from kinerja.services.activity_log import draft_of, entries, owned, remove, week_of
+from kinerja.services.calendar import calendar_of
 
 router = Router("activity_list")
 ENTRY = Payload("en", "id", "do")
@@ -35,7 +35,8 @@ async def today(ctx: ChatContext, _event: Inbound) -> Text:
     day = local_now(ctx.person, ctx.now()).date()
     found = await entries(ctx.uow, ctx.person, day, day)
     title = ctx.t("list.title_today", date=ctx.t.day(day))
-    required = ctx.policy.daily_minutes if ctx.policy.is_working_day(day) else 0
+    calendar = await calendar_of(ctx.uow, ctx.person, day)
+    required = ctx.policy.daily_minutes if calendar.is_working_day(day) else 0
     return _listing(ctx, title, found, required, show_dates=False)
 
 
@@ -46,7 +47,8 @@ async def this_week(ctx: ChatContext, _event: Inbound) -> Text:
     first, last = week_of(local_now(ctx.person, ctx.now()).date())
     found = await entries(ctx.uow, ctx.person, first, last)
     title = ctx.t("list.title_week", first=ctx.t.short_day(first), last=ctx.t.short_day(last))
-    required = ctx.policy.daily_minutes * _working_days(ctx, first, last)
+    calendar = await calendar_of(ctx.uow, ctx.person, first)
+    required = ctx.policy.daily_minutes * len(calendar.working_days(first, last))
     return _listing(ctx, title, found, required, show_dates=True)
 
 
@@ -155,11 +157,6 @@ def _card(ctx: ChatContext, entry: ActivityView) -> Text:
 
 def _not_found(ctx: ChatContext) -> Text:
     return Text(text=ctx.t("entry.not_found"), buttons=ctx.back_to_menu())
-
-
-def _working_days(ctx: ChatContext, first: date, last: date) -> int:
-    days = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
-    return sum(1 for day in days if ctx.policy.is_working_day(day))
 
 
 def _short(text: str, limit: int) -> str:

@@ -1,14 +1,21 @@
-"""`/tim`: an atasan's direct staff, the people whose work they verify."""
+"""`/tim`: an atasan's direct staff and how their day and month stand.
+
+Today's minutes (or a flag when nothing is logged yet on a working day), the month's minutes
+logged and approved, and what waits for the atasan, with a shortcut to the approvals.
+"""
 
 from __future__ import annotations
 
 from bot.chat.callbacks import Payload
 from bot.chat.context import ChatContext
 from bot.chat.events import Inbound
-from bot.chat.replies import Text
+from bot.chat.replies import Button, Markup, Text
 from bot.chat.router import Access, Router
-from kinerja.people import MenuRole
-from kinerja.services.directory import team_of
+from handlers.approval import LIST
+from handlers.skp import STAFF_LIST
+from kinerja.people import MenuRole, local_now
+from kinerja.services.approvals import team_status
+from kinerja.services.calendar import calendar_of
 
 router = Router("team")
 TEAM = Payload("team")
@@ -19,19 +26,34 @@ router.menu_item("btn.team", TEAM.pack(), MenuRole.ATASAN, order=20)
 @router.button(TEAM, access=Access.ATASAN)
 async def show_team(ctx: ChatContext, _event: Inbound) -> Text:
     assert ctx.person is not None
-    staff = await team_of(ctx.uow, ctx.person)
+    staff = await team_status(ctx.uow, ctx.person, ctx.now())
     back = ctx.back_to_menu()
     if not staff:
         return Text(text=ctx.t("team.empty"), buttons=back)
-    lines = [ctx.t("team.title", count=len(staff))]
-    lines += [
-        ctx.t(
-            "team.row",
-            number=number,
-            name=member.name,
-            position=member.position or "—",
-            nip=member.nip,
+    today = local_now(ctx.person, ctx.now()).date()
+    working_day = (await calendar_of(ctx.uow, ctx.person, today)).is_working_day(today)
+    lines = [ctx.t("team.title", count=len(staff)), ctx.t("team.as_of", date=ctx.t.day(today))]
+    for number, member in enumerate(staff, 1):
+        if member.today_entries:
+            day = ctx.t("team.today", minutes=member.today_minutes)
+        elif working_day:
+            day = ctx.t("team.today_none")
+        else:
+            day = ctx.t("team.today_off")
+        lines.append(
+            ctx.t(
+                "team.status_row",
+                number=number,
+                name=member.name,
+                nip=member.nip,
+                today=day,
+                month=member.month_minutes,
+                approved=member.approved_minutes,
+                pending=member.pending,
+            )
         )
-        for number, member in enumerate(staff, 1)
-    ]
-    return Text(text="\n".join(lines), buttons=back)
+    pending = sum(member.pending for member in staff)
+    row = [Button(ctx.t("btn.staff_skp"), STAFF_LIST.pack())]
+    if pending:
+        row.insert(0, Button(f"{ctx.t('btn.approvals')} ({pending})", LIST.pack(page=0)))
+    return Text(text=Markup("\n".join(lines)), buttons=(tuple(row), *back))

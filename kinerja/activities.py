@@ -179,6 +179,10 @@ class WorkPolicy:
     cutoff_day: int = 5
     daily_minutes: int = 300
     working_weekdays: frozenset[int] = frozenset({0, 1, 2, 3, 4})
+    # The evaluation cycle: "monthly" or "quarterly" periods, and how many days after a
+    # period's end its evaluation (and any objection) stays open.
+    evaluation_period: str = "quarterly"
+    evaluation_window_days: int = 30
 
     def is_working_day(self, day: date) -> bool:
         return day.weekday() in self.working_weekdays

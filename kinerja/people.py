@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 ZONE_ABBREVIATIONS = {
     "Asia/Jakarta": "WIB",
@@ -44,6 +46,8 @@ class Person:
     staff_count: int = 0
     supervisor_nip: str | None = None
     supervisor_name: str | None = None
+    six_day_week: bool = False
+    unit_id: int = 0
 
     @property
     def is_supervisor(self) -> bool:
@@ -83,3 +87,15 @@ class RosterStats:
     supervisors: int
     admins: int
     linked_identities: int
+
+
+def local_now(person: Person, now: datetime) -> datetime:
+    """`now` in the person's unit time zone: work dates, cut-offs and "today" are local.
+
+    A naive value is UTC: SQLite hands stored instants back without their zone.
+    """
+    return as_utc(now).astimezone(ZoneInfo(person.timezone))
+
+
+def as_utc(instant: datetime) -> datetime:
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)

@@ -1,5 +1,6 @@
-"""Scheduled jobs (APScheduler 3) and the outbox dispatcher.
+"""Scheduled jobs (APScheduler 3) and the outbox drainer (`scheduler.outbox`).
 
-Reminders, deadlines and broadcasts arrive with the scheduler issue; the outbox table they write to
-already exists (storage/models.py), so every push will go through it from the start.
+Jobs call `kinerja` services and only ever write outbox rows. The drainer delivers every push
+(DESIGN.md rule 2) through the channels' `Sender`s, which the composition root hands it:
+nothing here imports a channel.
 """

@@ -9,7 +9,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine
+
+from storage.database import Database
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -20,10 +21,9 @@ def alembic_config() -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(database: Database, revision: str = "head") -> None:
     """Bring the database to `revision` in one transaction."""
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade, revision)
+    await database.run_sync(_upgrade, revision)
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
@@ -32,11 +32,10 @@ def _upgrade(connection: Connection, revision: str) -> None:
     command.upgrade(config, revision)
 
 
-async def is_current(engine: AsyncEngine) -> bool:
+async def is_current(database: Database) -> bool:
     """True when the database is at the newest revision (used by `kinerja run` on PostgreSQL)."""
-    async with engine.connect() as connection:
-        current = await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_heads()
-        )
+    current = await database.run_sync(
+        lambda sync: MigrationContext.configure(sync).get_current_heads()
+    )
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
     return set(current) == set(heads)

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -57,6 +58,8 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(String(200))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Jakarta")
+    # Offices working Monday to Saturday; the others work Monday to Friday.
+    six_day_week: Mapped[bool] = mapped_column(Boolean, server_default=false())
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
@@ -82,6 +85,11 @@ class Employee(Base):
     phone: Mapped[str | None] = mapped_column(String(20))
     role: Mapped[str] = mapped_column(String(16), default="pegawai")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # As atasan, how this person hears of new entries: "digest" (daily) or "instant" (a card each).
+    approval_mode: Mapped[str] = mapped_column(String(16), server_default="digest")
+    # A unit admin: an admin whose broadcasts and deadlines are limited to this unit and its
+    # sub-units. None for an instansi-wide admin (BKPSDM/BKD).
+    admin_unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
@@ -141,6 +149,8 @@ class Identity(Base):
         DateTime(timezone=True), server_default=func.now()
     )
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set when a push found the account blocked or gone; reminders and broadcasts skip it.
+    unreachable_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class ConversationState(Base):
@@ -175,7 +185,14 @@ class OutboxMessage(Base):
     """A message to push, written in the transaction that caused it and drained by a dispatcher."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+        Index(
+            "ix_outbox_channel_status_priority", "channel", "status", "priority", "next_attempt_at"
+        ),
+        Index("ix_outbox_broadcast_id", "broadcast_id"),
+        Index("ix_outbox_channel_provider_message_id", "channel", "provider_message_id"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
@@ -194,6 +211,26 @@ class OutboxMessage(Base):
         DateTime(timezone=True), server_default=func.now()
     )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Lane: 0 interactive (cards, answers, progress), 1 reminders, 2 bulk (broadcasts).
+    priority: Mapped[int] = mapped_column(Integer, server_default="0")
+    broadcast_id: Mapped[int | None] = mapped_column(BigId)
+    # The platform's latest delivery receipt for a sent row (WhatsApp: sent, delivered, read,
+    # failed) and when it came.
+    receipt: Mapped[str | None] = mapped_column(String(16))
+    receipt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChannelContact(Base):
+    """How to reach a chat account where its user id is not its address (WhatsApp's business-
+    scoped user id vs the phone number messages go to), and when it last wrote to us: WhatsApp
+    allows free-form messages only within 24 hours of that."""
+
+    __tablename__ = "channel_contacts"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    address: Mapped[str | None] = mapped_column(String(64))
+    last_inbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(Base):
@@ -245,6 +282,14 @@ class Activity(Base):
         CheckConstraint("minutes > 0", name="minutes_positive"),
         Index("ix_activities_employee_id_work_date", "employee_id", "work_date"),
         Index("ix_activities_status", "status"),
+        # The monthly recap reads one month of a multi-year table: by date, and on PostgreSQL
+        # from the index alone (the columns it aggregates are included).
+        Index(
+            "ix_activities_work_date_employee_id",
+            "work_date",
+            "employee_id",
+            postgresql_include=["status", "minutes", "on_time"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -269,5 +314,160 @@ class Activity(Base):
         DateTime(timezone=True), server_default=func.now()
     )
     updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class Delegation(Base):
+    """A Plt/Plh: the delegate decides the delegator's staff entries within the dates."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+        CheckConstraint("delegate_id <> delegator_id", name="not_self"),
+        Index("ix_delegations_delegator_id", "delegator_id"),
+        Index("ix_delegations_delegate_id", "delegate_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    delegator_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    delegate_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class CalendarDay(Base):
+    """An admin's correction of the packaged calendar: an extra day off, or a day worked."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (CheckConstraint("kind IN ('libur', 'masuk')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class Leave(Base):
+    """Leave (cuti) of an employee: no reminders, and credited towards the month's minutes."""
+
+    __tablename__ = "leaves"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="dates_ordered"),
+        Index("ix_leaves_employee_id_starts_on", "employee_id", "starts_on"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class Broadcast(Base):
+    """An admin's message to an audience; its recipients' rows are in the outbox."""
+
+    __tablename__ = "broadcasts"
+    __table_args__ = (
+        CheckConstraint("status IN ('scheduled', 'sending', 'done', 'cancelled')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    text: Mapped[str] = mapped_column(Text)
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    total: Mapped[int] = mapped_column(Integer)
+    send_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Where the live progress message and the final report go (None: created from the CLI).
+    report_channel: Mapped[str | None] = mapped_column(String(16))
+    report_recipient: Mapped[str | None] = mapped_column(String(128))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class Deadline(Base):
+    """A deadline admins set ("SKP 2027 paling lambat 31 Januari"), reminded at offsets."""
+
+    __tablename__ = "deadlines"
+    __table_args__ = (Index("ix_deadlines_due_on", "due_on"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date)
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Days before `due_on` to remind, e.g. [7, 3, 1, 0].
+    offsets: Mapped[list[int]] = mapped_column(JSON)
+    # What makes someone done, when the bot can tell ("skp": has an SKP for the due year).
+    exclude_done: Mapped[str | None] = mapped_column(String(32))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class Evaluation(Base):
+    """A period's rating of an employee by their atasan, with its predikat and any objection."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        UniqueConstraint("employee_id", "period", name="uq_evaluations_employee_id_period"),
+        CheckConstraint("hasil_kerja IN ('bawah', 'sesuai', 'atas')", name="hasil_kerja"),
+        CheckConstraint("perilaku_kerja IN ('bawah', 'sesuai', 'atas')", name="perilaku_kerja"),
+        Index("ix_evaluations_evaluator_id_period", "evaluator_id", "period"),
+        Index("ix_evaluations_period", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    evaluator_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    # "2026-11" (month), "2026-Q4" (quarter) or "2026" (the annual evaluation).
+    period: Mapped[str] = mapped_column(String(16))
+    hasil_kerja: Mapped[str] = mapped_column(String(8))
+    perilaku_kerja: Mapped[str] = mapped_column(String(8))
+    predikat: Mapped[str] = mapped_column(String(32))
+    feedback: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    # Keberatan: the employee's reason, when, and who reviews it (the evaluator's atasan).
+    objection: Mapped[str | None] = mapped_column(Text)
+    objected_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+
+
+class SkpComment(Base):
+    """An atasan's (or admin's) comment on an employee's SKP of a year, or on one of its RHK.
+
+    The RHK is kept by number, not by row id: a re-imported SKP keeps its comments.
+    """
+
+    __tablename__ = "skp_comments"
+    __table_args__ = (Index("ix_skp_comments_employee_id_year", "employee_id", "year"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    rhk_number: Mapped[int | None] = mapped_column(Integer)  # None: the SKP as a whole
+    author_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )

@@ -17,13 +17,12 @@ from pathlib import Path
 import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.chat.i18n import Catalogs
-from storage.db import create_engine, session_factory
+from storage.database import Database, create_database
 from storage.migrate import upgrade
 from storage.models import Base
-from storage.uow import SessionFactory, UnitOfWork
+from storage.uow import SessionFactory, UnitOfWork, session_factory
 
 # PTB warns (an error here) when it builds RetryAfter unless durations are timedeltas; the
 # service reads both forms, and the CLI opts in the same way.
@@ -51,7 +50,7 @@ async def _create_pg_database() -> str:
     finally:
         await connection.close()
     url = _server_dsn(name).replace("postgresql://", "postgresql+asyncpg://")
-    engine = create_engine(url)
+    engine = create_database(url)
     await upgrade(engine)
     await engine.dispose()
     return name
@@ -84,7 +83,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
 
     async def migrate() -> None:
-        engine = create_engine(f"sqlite+aiosqlite:///{path}")
+        engine = create_database(f"sqlite:///{path}")
         await upgrade(engine)
         await engine.dispose()
 
@@ -97,24 +96,28 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     if request.param == "sqlite":
         target = tmp_path / "test.db"
         shutil.copy(sqlite_template, target)
-        return f"sqlite+aiosqlite:///{target}"
+        return f"sqlite:///{target}"
     return str(request.getfixturevalue("pg_url"))
 
 
 @pytest.fixture
-async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(db_url)
-    if engine.dialect.name == "postgresql":
+async def database(db_url: str) -> AsyncIterator[Database]:
+    database = create_database(db_url)
+    if database.backend == "postgresql":
         tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
-        async with engine.begin() as connection:
-            await connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    yield engine
-    await engine.dispose()
+        db = await database.begin()
+        try:
+            await db.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            await db.commit()
+        finally:
+            await db.close()
+    yield database
+    await database.dispose()
 
 
 @pytest.fixture
-def sessions(engine: AsyncEngine) -> SessionFactory:
-    return session_factory(engine)
+def sessions(database: Database) -> SessionFactory:
+    return session_factory(database)
 
 
 @pytest.fixture

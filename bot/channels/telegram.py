@@ -2,7 +2,8 @@
 
 PTB's handler chain, ConversationHandler and persistence are not used: state lives in the
 database (DESIGN.md rule 3). Updates arrive by webhook (`POST /webhooks/telegram`, checked against
-the secret token) or, without a webhook URL, by long polling.
+the secret token) or, without a webhook URL, by long polling. Pushes queued in the outbox leave
+through `TelegramSender`, which the outbox drainer calls.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from telegram import (
     BotCommand,
     InlineKeyboardMarkup,
     InputFile,
+    Message,
     ReplyKeyboardMarkup,
 )
 from telegram.constants import ParseMode
@@ -29,6 +31,12 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from bot.channels.telegram_html import entities_to_html
 from bot.channels.telegram_request import AiohttpRequest
 from bot.chat.capabilities import TELEGRAM, Outgoing
+from bot.chat.delivery import (
+    MessageRejected,
+    RateLimited,
+    RecipientUnreachable,
+    TransientFailure,
+)
 from bot.chat.dispatcher import Dispatcher
 from bot.chat.events import (
     ButtonPress,
@@ -41,13 +49,15 @@ from bot.chat.events import (
     text_event,
 )
 from bot.chat.i18n import Catalogs
-from bot.chat.replies import Button, Document, Image, Text, escape
+from bot.chat.replies import Button, Image, StoredMedia, Text, escape
 
 CHANNEL = "telegram"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 MAX_BODY = 1024 * 1024
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 POLL_TIMEOUT = 25
+# A 400 that means the chat is gone, not that the message was wrong (PTB strips "Bad Request: ").
+UNREACHABLE_SIGNS = ("chat not found", "user not found", "peer_id_invalid")
 log = logging.getLogger(__name__)
 
 
@@ -185,7 +195,17 @@ class TelegramChannel:
         event, chat_id = translated
         outgoing = await self.dispatcher.handle(event, TELEGRAM)
         if isinstance(event, ButtonPress):
-            await self._acknowledge(data["callback_query"])
+            query = data["callback_query"]
+            replacement = _prompt_replacement(outgoing)
+            if replacement is not None:
+                outgoing = outgoing[1:]
+            edit = _prompt_edit(query, replacement)
+            if reply_inline and edit is not None and replacement is not None and not outgoing:
+                # The prompt becomes the answer: Telegram performs the edit from the webhook
+                # response, and only the press's answer is a call of ours.
+                await self._acknowledge(query, None)
+                return edit
+            await self._acknowledge(query, edit)
         inline = None
         if reply_inline and outgoing and isinstance(outgoing[-1].reply, Text):
             inline = _inline_send(chat_id, outgoing[-1])
@@ -194,28 +214,23 @@ class TelegramChannel:
             await self.send(chat_id, out)
         return inline
 
-    async def _acknowledge(self, query: Mapping[str, Any]) -> None:
-        """Answer the press and show the choice on the prompt, removing its buttons.
+    async def _acknowledge(self, query: Mapping[str, Any], edit: dict[str, object] | None) -> None:
+        """Answer the press and, with `edit`, update the prompt so it cannot be pressed twice.
 
-        Without the buttons an old prompt cannot be pressed twice. Raw calls: neither result is
-        needed as PTB objects, and building them was a large share of a press's cost.
+        The calls are independent, so they go out together (one round trip of latency, not
+        two). Raw calls: neither result is needed as PTB objects, and building them cost a
+        press dearly.
         """
-        try:
-            await self._call("answerCallbackQuery", callback_query_id=query["id"])
-            message = query.get("message") or {}
-            markup = message.get("reply_markup")
-            if not markup:
-                return
-            where = {"chat_id": message["chat"]["id"], "message_id": message["message_id"]}
-            label = _label_of(markup, str(query.get("data") or ""))
-            if message.get("text") and label:
-                prompt = entities_to_html(message["text"], message.get("entities"))
-                chosen = f"{prompt}\n\n✓ <i>{escape(label)}</i>"
-                await self._call("editMessageText", text=chosen, parse_mode="HTML", **where)
-            else:
-                await self._call("editMessageReplyMarkup", **where)
-        except (TelegramError, KeyError, TypeError) as error:
-            log.info("could not acknowledge a button press: %s", error)
+        calls = [self._call("answerCallbackQuery", callback_query_id=query.get("id"))]
+        if edit is not None:
+            params = dict(edit)
+            method = str(params.pop("method"))
+            calls.append(self._call(method, **params))
+        for outcome in await asyncio.gather(*calls, return_exceptions=True):
+            if isinstance(outcome, TelegramError | KeyError | TypeError):
+                log.info("could not acknowledge a button press: %s", outcome)
+            elif isinstance(outcome, BaseException):
+                raise outcome
 
     async def _call(self, method: str, **params: object) -> object:
         return await self.api.call(f"{self.bot.base_url}/{method}", params)
@@ -245,29 +260,155 @@ class TelegramChannel:
                 log.warning("sending to %s failed: %s", chat_id, error)
                 return
 
-    async def _send_once(self, chat_id: int, out: Outgoing) -> None:
+    async def _send_once(self, chat_id: int, out: Outgoing) -> str:
+        """Send one laid-out reply; returns Telegram's message id (what an edit needs)."""
         reply = out.reply
         if isinstance(reply, Text):
-            await self.bot.send_message(
+            message = await self.bot.send_message(
                 chat_id,
                 reply.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=_markup(out),
             )
+        elif isinstance(reply, StoredMedia):
+            message = await self._resend(chat_id, reply)
         elif isinstance(reply, Image):
-            await self.bot.send_photo(
+            message = await self.bot.send_photo(
                 chat_id,
                 InputFile(reply.data, filename=reply.filename),
                 caption=reply.caption or None,
                 parse_mode=ParseMode.HTML,
             )
-        elif isinstance(reply, Document):
-            await self.bot.send_document(
+        else:
+            message = await self.bot.send_document(
                 chat_id,
                 InputFile(reply.data, filename=reply.filename),
                 caption=reply.caption or None,
                 parse_mode=ParseMode.HTML,
             )
+        return str(message.message_id)
+
+    async def _resend(self, chat_id: int, media: StoredMedia) -> Message:
+        """A file Telegram already holds, by its file_id (no download, no upload)."""
+        caption = media.caption or None
+        if media.kind == "photo":
+            return await self.bot.send_photo(
+                chat_id, media.file_ref, caption=caption, parse_mode=ParseMode.HTML
+            )
+        return await self.bot.send_document(
+            chat_id, media.file_ref, caption=caption, parse_mode=ParseMode.HTML
+        )
+
+
+class TelegramSender:
+    """The outbox's way out to Telegram (`bot.chat.delivery.Sender`): the calls direct replies
+    use, with PTB's errors turned into the drainer's, which decide wait, retry or give up.
+
+    A push's recipient is the Telegram user id, which is also the private chat's id.
+    """
+
+    caps = TELEGRAM
+
+    def __init__(self, channel: TelegramChannel) -> None:
+        self.channel = channel
+
+    async def send(self, recipient: str, outgoing: Sequence[Outgoing]) -> str | None:
+        try:
+            chat_id = int(recipient)
+        except ValueError:
+            raise RecipientUnreachable(f"not a Telegram chat id: {recipient!r}") from None
+        message_id: str | None = None
+        for out in outgoing:
+            try:
+                message_id = await self.channel._send_once(chat_id, out)
+            except RetryAfter as error:
+                raise RateLimited(_retry_seconds(error), str(error)) from error
+            except Forbidden as error:  # blocked, deactivated, never started the bot
+                raise RecipientUnreachable(str(error)) from error
+            except BadRequest as error:  # before NetworkError: PTB derives it from that
+                if any(sign in str(error).lower() for sign in UNREACHABLE_SIGNS):
+                    raise RecipientUnreachable(str(error)) from error
+                raise MessageRejected(str(error)) from error
+            except TelegramError as error:  # TimedOut, NetworkError, 5xx, ...
+                raise TransientFailure(f"{type(error).__name__}: {error}") from error
+        return message_id
+
+    async def edit(self, recipient: str, message_id: str, outgoing: Outgoing) -> None:
+        """Change a message sent before (`bot.chat.delivery.Editor`): a live progress report.
+        Only text can be edited this way; an unchanged text is fine."""
+        try:
+            chat_id, message = int(recipient), int(message_id)
+        except ValueError:
+            raise RecipientUnreachable(
+                f"not a Telegram message: {recipient}/{message_id}"
+            ) from None
+        reply = outgoing.reply
+        if not isinstance(reply, Text):
+            raise MessageRejected("only text messages can be edited")
+        markup = _markup(outgoing)
+        try:
+            await self.channel.bot.edit_message_text(
+                reply.text,
+                chat_id=chat_id,
+                message_id=message,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+            )
+        except RetryAfter as error:
+            raise RateLimited(_retry_seconds(error), str(error)) from error
+        except Forbidden as error:
+            raise RecipientUnreachable(str(error)) from error
+        except BadRequest as error:
+            text = str(error).lower()
+            if "not modified" in text:
+                return
+            if any(sign in text for sign in UNREACHABLE_SIGNS):
+                raise RecipientUnreachable(str(error)) from error
+            raise MessageRejected(str(error)) from error
+        except TelegramError as error:
+            raise TransientFailure(f"{type(error).__name__}: {error}") from error
+
+
+def _prompt_edit(
+    query: Mapping[str, Any], replacement: Outgoing | None
+) -> dict[str, object] | None:
+    """The call that updates a pressed prompt: it becomes `replacement`, or shows the choice
+    (its label appended, buttons removed) so old buttons cannot be pressed twice."""
+    message = query.get("message") or {}
+    if "chat" not in message or "message_id" not in message:
+        return None
+    where = {"chat_id": message["chat"]["id"], "message_id": message["message_id"]}
+    markup = message.get("reply_markup")
+    if replacement is not None and message.get("text"):
+        call = _inline_send(where["chat_id"], replacement)
+        return {**call, "method": "editMessageText", "message_id": where["message_id"]}
+    label = _label_of(markup or {}, str(query.get("data") or ""))
+    if markup and message.get("text") and label:
+        prompt = entities_to_html(message["text"], message.get("entities"))
+        chosen = f"{prompt}\n\n✓ <i>{escape(label)}</i>"
+        return {"method": "editMessageText", "text": chosen, "parse_mode": "HTML", **where}
+    if markup:
+        return {"method": "editMessageReplyMarkup", **where}
+    return None
+
+
+def _prompt_replacement(outgoing: list[Outgoing]) -> Outgoing | None:
+    """The first reply, if it asks to replace the pressed prompt and fits in one edit."""
+    if not outgoing:
+        return None
+    first = outgoing[0]
+    if (
+        isinstance(first.reply, Text)
+        and first.reply.replaces_prompt
+        and first.layout
+        in (
+            "none",
+            "buttons",
+            "list",
+        )
+    ):
+        return first
+    return None
 
 
 def _inline_send(chat_id: int, out: Outgoing) -> dict[str, object]:

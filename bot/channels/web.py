@@ -3,6 +3,11 @@
 In demo mode a visitor picks who they are from the seeded roster; otherwise each browser session is
 an anonymous account that registration flows can link later. Bad requests get a 4xx with a JSON
 error in the default language, never a 500.
+
+Pushes (the outbox) for a session wait in this process's `WebInbox` until the page fetches them
+from `/chat/api/inbox`, which it polls every few seconds. The inbox is memory, not storage: a
+push counts as sent once it is there, and with several workers a page must keep talking to the
+same one (a sticky load balancer), which is fine for a local or demo chat.
 """
 
 from __future__ import annotations
@@ -12,6 +17,8 @@ import json
 import logging
 import re
 import secrets
+from collections import OrderedDict, deque
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +30,14 @@ from bot.chat.capabilities import WEB, Outgoing
 from bot.chat.dispatcher import Dispatcher
 from bot.chat.events import ButtonPress, Inbound, text_event
 from bot.chat.i18n import Catalogs
-from bot.chat.replies import Document, Image, Text
+from bot.chat.replies import Document, Image, StoredMedia, Text
 
 CHANNEL = "web"
 STATIC = Path(__file__).parent / "static"
 MAX_TEXT = 4096
 MAX_BODY = 64 * 1024
+INBOX_SIZE = 100  # pushes kept per session until the page fetches them; older ones are dropped
+INBOX_SESSIONS = 10_000  # sessions with waiting pushes; the longest untouched is dropped first
 MESSAGE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SESSION = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 PAGE_KEYS = (
@@ -62,14 +71,58 @@ class ApiError(Exception):
         self.code = code
 
 
+class WebInbox:
+    """Pushes waiting for their web chat page (`bot.chat.delivery.Sender` for the web).
+
+    Bounded: `size` per session, `sessions` sessions (closed pages never fetch theirs).
+    """
+
+    caps = WEB
+
+    def __init__(self, size: int = INBOX_SIZE, sessions: int = INBOX_SESSIONS) -> None:
+        self._size = size
+        self._sessions = sessions
+        self._boxes: OrderedDict[str, deque[dict[str, Any]]] = OrderedDict()
+
+    async def send(self, recipient: str, outgoing: Sequence[Outgoing]) -> str | None:
+        """Place the messages in the session's inbox; that is delivery on this channel."""
+        box = self._boxes.get(recipient)
+        if box is None:
+            box = self._boxes[recipient] = deque(maxlen=self._size)
+            while len(self._boxes) > self._sessions:
+                self._boxes.popitem(last=False)
+        self._boxes.move_to_end(recipient)
+        message_id = None
+        for out in outgoing:
+            message_id = secrets.token_urlsafe(9)
+            box.append(_render(out))
+        return message_id
+
+    async def edit(self, recipient: str, message_id: str, outgoing: Outgoing) -> None:
+        """The page cannot change a shown message: the new version comes as a message."""
+        await self.send(recipient, [outgoing])
+
+    def take(self, session: str) -> list[dict[str, Any]]:
+        """Everything waiting for `session`, oldest first; the inbox is emptied."""
+        box = self._boxes.pop(session, None)
+        return list(box) if box else []
+
+
 class WebChat:
     def __init__(
-        self, dispatcher: Dispatcher, accounts: Accounts, catalogs: Catalogs, *, demo: bool
+        self,
+        dispatcher: Dispatcher,
+        accounts: Accounts,
+        catalogs: Catalogs,
+        *,
+        demo: bool,
+        inbox: WebInbox | None = None,
     ) -> None:
         self.dispatcher = dispatcher
         self.accounts = accounts
         self.catalogs = catalogs
         self.demo = demo
+        self.inbox = inbox or WebInbox()
 
     def routes(self) -> list[web.AbstractRouteDef]:
         return [
@@ -80,6 +133,7 @@ class WebChat:
             web.get("/chat/api/people", self.people),
             web.post("/chat/api/session", self.session),
             web.post("/chat/api/messages", self.messages),
+            web.get("/chat/api/inbox", self.pushes),
             web.get("/favicon.ico", _no_icon),
         ]
 
@@ -157,6 +211,19 @@ class WebChat:
         replies = [_render(out) for out in outgoing]
         return web.json_response({"replies": replies, "language": language})
 
+    async def pushes(self, request: web.Request) -> web.Response:
+        """Pushes waiting for this session, shaped like `messages` replies.
+
+        Polled every few seconds by every open page, so an empty inbox is answered without
+        touching the database; `language` is null then (the page keeps its own).
+        """
+        session = request.query.get("session")
+        if session is None or not SESSION.match(session):
+            raise ApiError(401, "unknown_session")
+        replies = self.inbox.take(session)
+        language = await self.accounts.language(CHANNEL, session) if replies else None
+        return web.json_response({"replies": replies, "language": language})
+
     def _error(self, status: int, code: str) -> web.Response:
         message = self.catalogs.raw(self.catalogs.default, f"web.error.{code}")
         return web.json_response({"error": {"code": code, "message": message}}, status=status)
@@ -208,6 +275,9 @@ def _render(out: Outgoing) -> dict[str, Any]:
             rows = ()
         buttons = [[{"label": b.label, "payload": b.payload} for b in row] for row in rows]
         return {"kind": "text", "text": reply.text, "buttons": buttons}
+    if isinstance(reply, StoredMedia):
+        # Never produced for the web chat (handlers check the channel); keep the caption.
+        return {"kind": "text", "text": reply.caption, "buttons": []}
     url = f"data:{reply.mime_type};base64,{base64.b64encode(reply.data).decode()}"
     if isinstance(reply, Image):
         return {"kind": "image", "url": url, "caption": reply.caption}

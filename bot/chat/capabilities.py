@@ -10,7 +10,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from bot.chat.replies import Button, Document, Image, Keyboard, Reply, Text, escape
+from bot.chat.replies import (
+    Button,
+    Document,
+    Image,
+    Keyboard,
+    Reply,
+    StoredMedia,
+    Text,
+    escape,
+)
 
 MAX_TEXT = 4096
 
@@ -69,7 +78,9 @@ def present(replies: Sequence[Reply], caps: Capabilities, number_hint: str) -> l
     return out
 
 
-def _fit_caption(reply: Image | Document, caps: Capabilities) -> Image | Document:
+def _fit_caption(
+    reply: Image | Document | StoredMedia, caps: Capabilities
+) -> Image | Document | StoredMedia:
     if len(reply.caption) <= caps.max_caption:
         return reply
     return replace(reply, caption=reply.caption[: caps.max_caption - 1] + "…")
@@ -114,9 +125,17 @@ def _split(reply: Text, limit: int) -> list[Text]:
 
     Only the last part keeps the buttons and the contact request.
     """
-    text = reply.text
-    if len(text) <= limit:
+    if len(reply.text) <= limit:
         return [reply]
+    parts = split_text(reply.text, limit)
+    bare = Text(text="")
+    return [replace(bare, text=part) for part in parts[:-1]] + [replace(reply, text=parts[-1])]
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split at line breaks (hard, within a line longer than `limit`) so no part exceeds it."""
+    if len(text) <= limit:
+        return [text]
     parts: list[str] = []
     current = ""
     for line in text.split("\n"):
@@ -134,5 +153,4 @@ def _split(reply: Text, limit: int) -> list[Text]:
             current = candidate
     if current:
         parts.append(current)
-    bare = Text(text="")
-    return [replace(bare, text=part) for part in parts[:-1]] + [replace(reply, text=parts[-1])]
+    return parts

@@ -2,22 +2,33 @@
 
 All database work for one update happens in one short transaction, committed after the handler
 returns; a failure rolls it back, including the dedupe claim, so the platform's retry is processed.
+Queued pushes (the outbox) are rendered here too, by `render_push`, with the same context a
+handler gets, so a feature's push looks like its replies.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from bot.chat.capabilities import Capabilities, Outgoing, present
 from bot.chat.context import ChatContext, State
 from bot.chat.events import ButtonPress, Inbound, TextMessage
 from bot.chat.i18n import Catalogs
-from bot.chat.replies import Document, Image, Reply, Text
-from bot.chat.router import SKIP, HandlerResult, Route, Router, Skip, matching_routes
+from bot.chat.replies import Document, Image, Reply, StoredMedia, Text
+from bot.chat.router import (
+    SKIP,
+    HandlerResult,
+    PushRenderer,
+    Route,
+    Router,
+    Skip,
+    matching_routes,
+)
 from kinerja.activities import WorkPolicy
 from kinerja.people import Person
 from storage.repositories.conversations import SavedState, StaleStateError
@@ -73,6 +84,7 @@ class Dispatcher:
         self.policy = policy or WorkPolicy()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.menu_items = tuple(item for router in self.routers for item in router.menu)
+        self.pushes = _push_renderers(self.routers)
 
     async def handle(self, event: Inbound, caps: Capabilities) -> list[Outgoing]:
         """Process one event and return what to send back, laid out for `caps`.
@@ -95,11 +107,13 @@ class Dispatcher:
 
     async def _handle_once(self, event: Inbound, caps: Capabilities) -> list[Outgoing]:
         async with UnitOfWork(self.sessions) as uow:
-            if not await uow.updates.claim(event.channel, event.update_id):
+            loaded = await uow.chat.claim_and_load(event.channel, event.update_id, event.user_id)
+            if loaded is None:
                 log.info("duplicate update %s:%s ignored", event.channel, event.update_id)
                 return []
-            loaded = await uow.chat.load(event.channel, event.user_id)
             identity = loaded.identity or await uow.identities.ensure(event.channel, event.user_id)
+            if loaded.unreachable:  # they unblocked the bot: reminders and broadcasts again
+                await uow.identities.set_reachable(identity.id)
             person, saved = loaded.person, loaded.state
             state = State(saved.flow, saved.step, dict(saved.data))
             before = state.snapshot()
@@ -134,6 +148,81 @@ class Dispatcher:
                 )
             await uow.commit()
             return outgoing
+
+    @asynccontextmanager
+    async def push_turn(self, channel: str, recipient: str) -> AsyncIterator[None]:
+        """Hold this before opening the unit of work that renders a push to `recipient`.
+
+        The recipient's own updates and their pushes then take turns (a push saves state too,
+        its numbered choices), and the push waits at the same fair gate as updates, so a
+        broadcast cannot starve interactive replies of connections. Taken in this order, outside
+        the transaction, like `handle` does: waiting for the user while holding SQLite's one
+        write turn would deadlock against that user's update waiting for the turn.
+        """
+        async with self.locks.hold((channel, recipient)), self.transactions:
+            yield
+
+    async def render_push(
+        self,
+        uow: UnitOfWork,
+        channel: str,
+        recipient: str,
+        purpose: str,
+        payload: Mapping[str, Any],
+        caps: Capabilities,
+    ) -> list[Outgoing]:
+        """Render a queued push for its recipient now, laid out for `caps`.
+
+        Returns [] when there is nothing to send: an unknown purpose (logged), a recipient whose
+        account no longer exists or whose person was deactivated, or a renderer that returns
+        nothing (the card is obsolete). State the renderer changed, and numbered choices the
+        push offers, are saved in `uow`; committing is the caller's, before sending. May raise
+        `StaleStateError` when another process saved the recipient's state meanwhile.
+
+        The context is built as `_handle_once` builds it; that path is left alone because it is
+        the hot one (one query, no extra branches), and this one runs once per push.
+        """
+        renderer = self.pushes.get(purpose)
+        if renderer is None:
+            log.error("no renderer for push purpose %r (to %s:%s)", purpose, channel, recipient)
+            return []
+        loaded = await uow.chat.load(channel, recipient)
+        identity, person, saved = loaded.identity, loaded.person, loaded.state
+        if identity is None:
+            log.info("push %s to %s:%s: no such account any more", purpose, channel, recipient)
+            return []
+        if person is not None and not person.active:
+            log.info("push %s to %s:%s: person deactivated", purpose, channel, recipient)
+            return []
+        state = State(saved.flow, saved.step, dict(saved.data))
+        before = state.snapshot()
+        ctx = ChatContext(
+            identity=identity,
+            person=person,
+            state=state,
+            catalogs=self.catalogs,
+            language=self._language(identity.language, None),
+            uow=uow,
+            menu_items=self.menu_items,
+            caps=caps,
+            policy=self.policy,
+            clock=self.clock,
+        )
+        replies = list(await renderer(ctx, payload))
+        outgoing = self._present(replies, caps, ctx.language)
+        if any(out.layout == "numbered" for out in outgoing):
+            # Only a push that numbers choices replaces the pending ones: a plain notice in
+            # the middle of a numbered question must not make the user's "2" meaningless.
+            _remember_numbered_choices(state, outgoing)
+        if ctx.new_language:
+            await uow.identities.set_language(identity.id, ctx.new_language)
+        if state.snapshot() != before:
+            await uow.conversations.save(
+                channel,
+                recipient,
+                SavedState(state.flow, state.step, state.data, saved.version),
+            )
+        return outgoing
 
     def _present(self, replies: list[Reply], caps: Capabilities, language: str) -> list[Outgoing]:
         return present(replies, caps, self.catalogs.text(language, "chat.answer_with_number"))
@@ -188,6 +277,7 @@ class Dispatcher:
                 update_id=event.update_id,
                 display_name=event.display_name,
                 language_hint=event.language_hint,
+                sender_phone=event.sender_phone,
                 payload=choices[int(answer) - 1],
             )
         return event
@@ -205,9 +295,20 @@ def _remember_numbered_choices(state: State, outgoing: list[Outgoing]) -> None:
         state.data.pop(CHOICES_KEY, None)
 
 
+def _push_renderers(routers: Sequence[Router]) -> dict[str, PushRenderer]:
+    """Every router's push renderers by purpose; one purpose has one renderer."""
+    found: dict[str, PushRenderer] = {}
+    for router in routers:
+        for purpose, renderer in router.pushes.items():
+            if purpose in found:
+                raise ValueError(f"push purpose {purpose!r} is rendered by two routers")
+            found[purpose] = renderer
+    return found
+
+
 def _as_list(result: HandlerResult) -> list[Reply]:
     if result is None or isinstance(result, Skip):
         return []
-    if isinstance(result, Text | Image | Document):
+    if isinstance(result, Text | Image | Document | StoredMedia):
         return [result]
     return list(result)

@@ -13,13 +13,18 @@ COMMAND = re.compile(r"^/([A-Za-z0-9_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Inbound:
-    """Common to every event: who, where, and the platform's id used to drop redeliveries."""
+    """Common to every event: who, where, and the platform's id used to drop redeliveries.
+
+    `sender_phone`: the sender's own phone number where the platform vouches for it (WhatsApp's
+    `wa_id`), so registration can match the roster without asking.
+    """
 
     channel: str
     user_id: str
     update_id: str
     display_name: str = ""
     language_hint: str | None = None
+    sender_phone: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -88,6 +93,7 @@ def text_event(
     text: str,
     display_name: str = "",
     language_hint: str | None = None,
+    sender_phone: str | None = None,
 ) -> TextMessage | Command:
     """A typed message, recognised as a command when it has the `/name` shape."""
     match = COMMAND.match(text.strip())
@@ -98,6 +104,7 @@ def text_event(
             update_id=update_id,
             display_name=display_name,
             language_hint=language_hint,
+            sender_phone=sender_phone,
             name=match.group(1).lower(),
             args=(match.group(2) or "").strip(),
         )
@@ -107,5 +114,6 @@ def text_event(
         update_id=update_id,
         display_name=display_name,
         language_hint=language_hint,
+        sender_phone=sender_phone,
         text=text,
     )

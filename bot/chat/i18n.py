@@ -101,6 +101,10 @@ class Translator:
         """ "Senin, 23 November 2026" / "Monday, 23 November 2026"."""
         return str(format_date(value, "EEEE, d MMMM y", locale=self.language))
 
+    def month(self, value: date) -> str:
+        """ "November 2026"."""
+        return str(format_date(value, "LLLL y", locale=self.language))
+
     def short_day(self, value: date) -> str:
         return value.strftime("%d/%m")
 

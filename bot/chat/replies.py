@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 class Markup(str):
@@ -42,9 +43,14 @@ def keyboard(buttons: Iterable[Button], per_row: int = 2) -> Keyboard:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Text:
+    """A message. `replaces_prompt`, in answer to a press, asks channels that can edit a sent
+    message to turn the pressed prompt into this text (a decided approval card becomes the
+    decision) instead of marking the choice on it and sending a new message."""
+
     text: str
     buttons: Keyboard = ()
     request_contact: str | None = None
+    replaces_prompt: bool = False
 
     def all_buttons(self) -> list[Button]:
         return [button for row in self.buttons for button in row]
@@ -66,5 +72,17 @@ class Document:
     mime_type: str = "application/octet-stream"
 
 
-Reply = Text | Image | Document
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoredMedia:
+    """A file the channel already holds (a Telegram `file_id`), sent again without downloading
+    it: how an atasan sees an employee's evidence. Only for the channel that stored it; other
+    channels cannot fetch it, so handlers offer those users a text instead."""
+
+    channel: str
+    file_ref: str
+    kind: Literal["photo", "document"] = "photo"
+    caption: str = ""
+
+
+Reply = Text | Image | Document | StoredMedia
 Replies = Sequence[Reply]

@@ -6,7 +6,7 @@ presses included, so no feature can forget to check it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
@@ -41,6 +41,12 @@ class Skip:
 SKIP = Skip()
 HandlerResult = Reply | Sequence[Reply] | Skip | None
 Handler = Callable[["ChatContext", Any], Awaitable[HandlerResult]]
+# Renders a queued push (an outbox row's payload) for its recipient, at send time, so it shows the
+# current state in the recipient's language; an empty list means "nothing to send any more".
+# Accounts that are gone or deactivated are skipped before the renderer runs; `ctx.person` is
+# None for an account that was unlinked since (a lost phone), so a renderer of staff data should
+# return nothing then. It may change `ctx.state` (saved with the push) but must not commit.
+PushRenderer = Callable[["ChatContext", Mapping[str, Any]], Awaitable[Sequence[Reply]]]
 
 
 class Access(IntEnum):
@@ -102,6 +108,7 @@ class Router:
     name: str
     routes: list[Route] = field(default_factory=list)
     menu: list[MenuItem] = field(default_factory=list)
+    pushes: dict[str, PushRenderer] = field(default_factory=dict)
 
     def command(
         self, *names: str, access: Access = Access.REGISTERED
@@ -141,6 +148,15 @@ class Router:
     def any(self, access: Access = Access.PUBLIC) -> Callable[[Handler], Handler]:
         """Everything not answered before: the fallback router's catch-all."""
         return self._add(Inbound, access)
+
+    def push(self, purpose: str) -> Callable[[PushRenderer], PushRenderer]:
+        """Declare how this feature renders outbox messages of `purpose` (see `PushRenderer`)."""
+
+        def register(renderer: PushRenderer) -> PushRenderer:
+            self.pushes[purpose] = renderer
+            return renderer
+
+        return register
 
     def menu_item(self, label_key: str, payload: str, *roles: MenuRole, order: int = 100) -> None:
         self.menu.append(MenuItem(label_key, payload, frozenset(roles), order))

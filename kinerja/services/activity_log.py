@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from kinerja.activities import (
     ActivityView,
@@ -22,7 +21,9 @@ from kinerja.activities import (
     minutes_between,
     open_period_start,
 )
-from kinerja.people import Person
+from kinerja.people import Person, local_now
+from kinerja.services.approvals import request_decision
+from kinerja.services.calendar import calendar_of
 from kinerja.skp import RhkItem
 from storage.uow import UnitOfWork
 
@@ -99,11 +100,6 @@ class Draft:
         )
 
 
-def local_now(person: Person, now: datetime) -> datetime:
-    """`now` in the person's unit time zone: work dates and "not in the future" are local."""
-    return now.astimezone(ZoneInfo(person.timezone))
-
-
 async def check_timing(
     uow: UnitOfWork, person: Person, draft: Draft, policy: WorkPolicy, now: datetime
 ) -> None:
@@ -123,6 +119,15 @@ async def check_timing(
         same_day=ranges,
         untimed_minutes=untimed,
     )
+
+
+async def _on_time(uow: UnitOfWork, person: Person, work_date: date, submitted: date) -> bool:
+    """Punctuality by the unit's calendar, read only when it can matter: by the next day an
+    entry is on time whatever the calendar says (the deadline is never earlier)."""
+    if submitted <= work_date + timedelta(days=1):
+        return True
+    calendar = await calendar_of(uow, person, work_date)
+    return is_on_time(work_date, submitted, calendar.is_working_day)
 
 
 async def submit(
@@ -145,7 +150,7 @@ async def submit(
         "evidence_ref": (draft.evidence or {}).get("file_ref"),
         "status": Status.SUBMITTED.value,
         "submitted_at": now,
-        "on_time": is_on_time(draft.work_date, local.date(), policy.is_working_day),
+        "on_time": await _on_time(uow, person, draft.work_date, local.date()),
     }
     if draft.editing_id is None:
         activity_id = await uow.activities.add(person.id, fields)
@@ -162,6 +167,7 @@ async def submit(
         subject_type="activity",
         subject_id=str(activity_id),
     )
+    await request_decision(uow, person, activity_id, draft.work_date, now, policy)
     return activity_id
 
 

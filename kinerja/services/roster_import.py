@@ -32,6 +32,8 @@ class ImportSummary:
     units_created: tuple[str, ...] = ()
     errors: tuple[RowError, ...] = field(default=())
     applied: bool = True
+    # Employees whose atasan changed: their pending entries now wait for the new one.
+    moved: tuple[int, ...] = ()
 
 
 async def import_roster(
@@ -103,6 +105,7 @@ async def import_roster(
         reactivated=counts.reactivated,
         units_created=tuple(units.created),
         errors=errors,
+        moved=tuple(counts.moved),
     )
     await uow.audit.record(
         actor=actor,
@@ -126,6 +129,7 @@ class _Counts:
     updated: int = 0
     unchanged: int = 0
     reactivated: int = 0
+    moved: list[int] = field(default_factory=list)
 
 
 def _changes(
@@ -159,6 +163,8 @@ def _changes(
         if all(getattr(current, column) == value for column, value in wanted.items()):
             counts.unchanged += 1
             continue
+        if current.supervisor_id != wanted["supervisor_id"] and wanted["supervisor_id"]:
+            counts.moved.append(ids[row.nip])
         if current.active:
             counts.updated += 1
         else:

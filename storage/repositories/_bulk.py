@@ -6,20 +6,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.database import Db
 
 CHUNK = 5_000
 
 
-async def insert_many(
-    session: AsyncConnection, table: Any, rows: Sequence[Mapping[str, object]]
-) -> None:
+async def insert_many(session: Db, table: Any, rows: Sequence[Mapping[str, object]]) -> None:
     for start in range(0, len(rows), CHUNK):
         await session.execute(insert(table), list(rows[start : start + CHUNK]))
 
 
 async def update_by_id(
-    session: AsyncConnection,
+    session: Db,
     table: Table,
     rows: Sequence[Mapping[str, object]],
     **always: Any,

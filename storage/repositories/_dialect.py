@@ -6,10 +6,11 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.database import Db
 
 
-def insert_for(session: AsyncConnection, table: Table) -> Any:
+def insert_for(session: Db, table: Table) -> Any:
     """An `insert()` with `on_conflict_do_*` for the session's database."""
     name = session.dialect.name
     if name == "postgresql":

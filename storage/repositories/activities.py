@@ -7,9 +7,10 @@ from datetime import date, time
 from typing import Any
 
 from sqlalchemy import CursorResult, bindparam, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kinerja.activities import ActivityView, Status
+from storage.database import Db
+from storage.hot import Hot
 from storage.models import Activity, Rhk
 
 
@@ -53,20 +54,22 @@ def _view(row: Any) -> ActivityView:
     )
 
 
-_ADD = insert(Activity).returning(Activity.id)
+_ADD = Hot(insert(Activity).returning(Activity.id))
 _GET = _view_query().where(Activity.id == bindparam("activity_id"))
-_DAY = select(Activity.id, Activity.start_time, Activity.end_time, Activity.minutes).where(
-    Activity.employee_id == bindparam("employee_id"), Activity.work_date == bindparam("day")
+_DAY = Hot(
+    select(Activity.id, Activity.start_time, Activity.end_time, Activity.minutes).where(
+        Activity.employee_id == bindparam("employee_id"), Activity.work_date == bindparam("day")
+    )
 )
 
 
 class ActivityRepository:
-    def __init__(self, session: AsyncConnection) -> None:
+    def __init__(self, session: Db) -> None:
         self._session = session
 
     async def add(self, employee_id: int, fields: Mapping[str, object]) -> int:
-        result = await self._session.execute(_ADD, {"employee_id": employee_id, **fields})
-        return int(result.scalar_one())
+        (row,) = await self._session.fetch(_ADD, {"employee_id": employee_id, **fields})
+        return int(row.id)
 
     async def change(self, activity_id: int, fields: Mapping[str, object]) -> None:
         await self._session.execute(
@@ -84,6 +87,18 @@ class ActivityRepository:
         )
         assert isinstance(result, CursorResult)
         return result.rowcount == 1
+
+    async def waiting_of(self, employee_id: int) -> list[tuple[int, date]]:
+        """(id, work date) of the employee's entries awaiting a decision."""
+        rows = await self._session.execute(
+            select(Activity.id, Activity.work_date)
+            .where(
+                Activity.employee_id == employee_id,
+                Activity.status == Status.SUBMITTED.value,
+            )
+            .order_by(Activity.id)
+        )
+        return [(int(row.id), row.work_date) for row in rows]
 
     async def get(self, activity_id: int) -> ActivityView | None:
         row = (await self._session.execute(_GET, {"activity_id": activity_id})).one_or_none()
@@ -107,7 +122,7 @@ class ActivityRepository:
         """The day's timed ranges and the minutes of its untimed entries (for overlap rules)."""
         ranges: list[tuple[time, time]] = []
         untimed = 0
-        rows = await self._session.execute(_DAY, {"employee_id": employee_id, "day": day})
+        rows = await self._session.fetch(_DAY, {"employee_id": employee_id, "day": day})
         for entry_id, start, end, minutes in rows:
             if entry_id == exclude_id:
                 continue

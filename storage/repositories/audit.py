@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.database import Db
+from storage.hot import Hot
 from storage.models import AuditEntry
 
-_INSERT = insert(AuditEntry)  # values come as parameters: no per-call statement building
+_INSERT = Hot(insert(AuditEntry))  # values come as parameters: no per-call statement building
 
 
 class AuditRepository:
-    def __init__(self, session: AsyncConnection) -> None:
+    def __init__(self, session: Db) -> None:
         self._session = session
 
     async def record(
@@ -26,7 +27,7 @@ class AuditRepository:
         actor_employee_id: int | None = None,
         detail: Mapping[str, object] | None = None,
     ) -> None:
-        await self._session.execute(
+        await self._session.write(
             _INSERT,
             {
                 "actor": actor,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, func, select, update
 
+from storage.database import Db
+from storage.hot import Hot
 from storage.models import ConversationState
 from storage.repositories._dialect import insert_for
 
@@ -26,19 +27,21 @@ class SavedState:
     version: int = 0
 
 
-_LOAD = select(
-    ConversationState.flow,
-    ConversationState.step,
-    ConversationState.data,
-    ConversationState.version,
-).where(
-    ConversationState.channel == bindparam("channel"),
-    ConversationState.external_id == bindparam("external_id"),
+_LOAD = Hot(
+    select(
+        ConversationState.flow,
+        ConversationState.step,
+        ConversationState.data,
+        ConversationState.version,
+    ).where(
+        ConversationState.channel == bindparam("channel"),
+        ConversationState.external_id == bindparam("external_id"),
+    )
 )
 
 
 # The update runs for every message in a flow: built once, values passed as parameters.
-_UPDATE = (
+_UPDATE = Hot(
     update(ConversationState)
     .where(
         ConversationState.channel == bindparam("b_channel"),
@@ -53,27 +56,26 @@ _UPDATE = (
         updated_at=func.now(),
     )
 )
-_INSERTS: dict[str, Any] = {}
+_INSERTS: dict[str, Hot] = {}
 
 
 class ConversationRepository:
-    def __init__(self, session: AsyncConnection) -> None:
+    def __init__(self, session: Db) -> None:
         self._session = session
 
     async def load(self, channel: str, external_id: str) -> SavedState:
         """The saved state, or an empty one at version 0 for a first contact."""
-        row = (
-            await self._session.execute(_LOAD, {"channel": channel, "external_id": external_id})
-        ).one_or_none()
-        if row is None:
+        rows = await self._session.fetch(_LOAD, {"channel": channel, "external_id": external_id})
+        if not rows:
             return SavedState()
+        row = rows[0]
         return SavedState(row.flow, row.step, dict(row.data or {}), row.version)
 
     async def save(self, channel: str, external_id: str, state: SavedState) -> int:
         """Write `state` if nobody wrote since it was loaded; return the new version."""
         new_version = state.version + 1
         if state.version == 0:
-            result = await self._session.execute(
+            written = await self._session.write(
                 self._insert_statement(),
                 {
                     "channel": channel,
@@ -85,7 +87,7 @@ class ConversationRepository:
                 },
             )
         else:
-            result = await self._session.execute(
+            written = await self._session.write(
                 _UPDATE,
                 {
                     "b_channel": channel,
@@ -97,18 +99,17 @@ class ConversationRepository:
                     "b_new_version": new_version,
                 },
             )
-        assert isinstance(result, CursorResult)
-        if result.rowcount != 1:
+        if written != 1:
             raise StaleStateError(f"{channel}:{external_id} changed since version {state.version}")
         return new_version
 
-    def _insert_statement(self) -> Any:
+    def _insert_statement(self) -> Hot:
         """First save of a user's state; one statement per dialect, built once."""
         dialect = self._session.dialect.name
         statement = _INSERTS.get(dialect)
         if statement is None:
             columns = ("channel", "external_id", "flow", "step", "data", "version")
-            statement = (
+            statement = Hot(
                 insert_for(self._session, TABLE)  # type: ignore[arg-type]
                 .values({name: bindparam(name, type_=TABLE.c[name].type) for name in columns})
                 .on_conflict_do_nothing(index_elements=["channel", "external_id"])

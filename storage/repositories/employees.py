@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, Table, bindparam, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
 from kinerja.people import Person, Role, RosterStats, StaffMember
+from storage.database import Db
 from storage.models import Employee, Identity, Unit
 from storage.repositories._bulk import insert_many, update_by_id
 
@@ -61,6 +61,8 @@ PERSON_COLUMNS = (
     Unit.code.label("unit_code"),
     Unit.name.label("unit_name"),
     Unit.timezone,
+    Unit.six_day_week,
+    Employee.unit_id,
     _STAFF_COUNT.label("staff_count"),
     SUPERVISOR.nip.label("supervisor_nip"),
     SUPERVISOR.name.label("supervisor_name"),
@@ -95,11 +97,13 @@ def person_from_row(row: Any) -> Person:
         staff_count=row.staff_count,
         supervisor_nip=row.supervisor_nip,
         supervisor_name=row.supervisor_name,
+        six_day_week=row.six_day_week,
+        unit_id=row.unit_id,
     )
 
 
 class EmployeeRepository:
-    def __init__(self, session: AsyncConnection) -> None:
+    def __init__(self, session: Db) -> None:
         self._session = session
 
     # --- what the chat reads -------------------------------------------------------------------
@@ -143,6 +147,15 @@ class EmployeeRepository:
             .order_by(Employee.name)
         )
         return [StaffMember(row.nip, row.name, row.position, row.active) for row in rows]
+
+    async def staff_ids(self, employee_id: int) -> list[tuple[int, str]]:
+        """(id, name) of an atasan's direct, active staff, by name: for a picker's buttons."""
+        rows = await self._session.execute(
+            select(Employee.id, Employee.name)
+            .where(Employee.supervisor_id == employee_id, Employee.active.is_(True))
+            .order_by(Employee.name)
+        )
+        return [(int(row.id), row.name) for row in rows]
 
     async def stats(self) -> RosterStats:
         active = Employee.active.is_(True)
@@ -236,7 +249,7 @@ class EmployeeRepository:
 
 
 class UnitRepository:
-    def __init__(self, session: AsyncConnection) -> None:
+    def __init__(self, session: Db) -> None:
         self._session = session
 
     async def all(self) -> list[UnitRecord]:

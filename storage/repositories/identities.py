@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import CursorResult, bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.database import Db
 from storage.models import Identity
 from storage.repositories._dialect import insert_for
 
@@ -47,7 +47,7 @@ _FIND = select(*_COLUMNS).where(
 
 
 class IdentityRepository:
-    def __init__(self, session: AsyncConnection) -> None:
+    def __init__(self, session: Db) -> None:
         self._session = session
 
     async def find(self, channel: str, external_id: str) -> IdentityRecord | None:
@@ -73,6 +73,12 @@ class IdentityRepository:
     async def link_employee(self, identity_id: int, employee_id: int | None) -> None:
         await self._session.execute(
             update(Identity).where(Identity.id == identity_id).values(employee_id=employee_id)
+        )
+
+    async def set_reachable(self, identity_id: int) -> None:
+        """The account wrote to the bot again (it unblocked it): pushes may reach it again."""
+        await self._session.execute(
+            update(Identity).where(Identity.id == identity_id).values(unreachable_at=None)
         )
 
     async def set_language(self, identity_id: int, language: str) -> None:

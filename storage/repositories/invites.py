@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import CursorResult, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.database import Db
 from storage.models import Invite
 
 
@@ -20,7 +20,7 @@ class InviteRecord:
 
 
 class InviteRepository:
-    def __init__(self, session: AsyncConnection) -> None:
+    def __init__(self, session: Db) -> None:
         self._session = session
 
     async def create(self, code_hash: str, employee_id: int, expires_at: datetime) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Table, delete, func, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import Table, delete, func, insert, select, tuple_
 
 from kinerja.skp import RhkItem
-from storage.models import Activity, Rhk
+from kinerja.skp_review import CommentItem
+from storage.database import Db
+from storage.models import Activity, Employee, Rhk, SkpComment
 from storage.repositories._bulk import insert_many, update_by_id
 
 CHUNK = 5_000
@@ -33,10 +35,20 @@ class RhkRecord:
 
 
 _ITEM_COLUMNS = (Rhk.id, Rhk.number, Rhk.title, Rhk.indicator, Rhk.target, Rhk.unit)
+_COMMENT_COLUMNS = (
+    SkpComment.id,
+    SkpComment.employee_id,
+    SkpComment.year,
+    SkpComment.rhk_number,
+    SkpComment.author_id,
+    Employee.name,
+    SkpComment.text,
+    SkpComment.created_at,
+)
 
 
 class RhkRepository:
-    def __init__(self, session: AsyncConnection) -> None:
+    def __init__(self, session: Db) -> None:
         self._session = session
 
     # --- what the chat reads -------------------------------------------------------------------
@@ -54,6 +66,53 @@ class RhkRepository:
             await self._session.execute(select(*_ITEM_COLUMNS).where(Rhk.id == rhk_id))
         ).one_or_none()
         return RhkItem(*row) if row else None
+
+    # --- comments by the atasan -----------------------------------------------------------------
+
+    async def add_comment(
+        self,
+        *,
+        employee_id: int,
+        year: int,
+        rhk_number: int | None,
+        author_id: int,
+        text: str,
+        at: datetime,
+    ) -> int:
+        result = await self._session.execute(
+            insert(SkpComment)
+            .values(
+                employee_id=employee_id,
+                year=year,
+                rhk_number=rhk_number,
+                author_id=author_id,
+                text=text,
+                created_at=at,
+            )
+            .returning(SkpComment.id)
+        )
+        return int(result.scalar_one())
+
+    async def comment(self, comment_id: int) -> CommentItem | None:
+        row = (
+            await self._session.execute(
+                select(*_COMMENT_COLUMNS)
+                .join(Employee, Employee.id == SkpComment.author_id)
+                .where(SkpComment.id == comment_id)
+            )
+        ).one_or_none()
+        return CommentItem(*row) if row else None
+
+    async def comments(self, employee_id: int, year: int, limit: int) -> list[CommentItem]:
+        """The newest `limit` comments on an SKP, oldest first."""
+        rows = await self._session.execute(
+            select(*_COMMENT_COLUMNS)
+            .join(Employee, Employee.id == SkpComment.author_id)
+            .where(SkpComment.employee_id == employee_id, SkpComment.year == year)
+            .order_by(SkpComment.id.desc())
+            .limit(limit)
+        )
+        return [CommentItem(*row) for row in reversed(list(rows))]
 
     # --- what the SKP import reads and writes --------------------------------------------------
 

@@ -6,17 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CursorResult, bindparam, delete
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.database import Db
+from storage.hot import Hot
 from storage.models import ProcessedUpdate
 from storage.repositories._dialect import insert_for
 
 TABLE = ProcessedUpdate.__table__
-_CLAIMS: dict[str, Any] = {}
+_CLAIMS: dict[str, Hot] = {}
 
 
 class ProcessedUpdateRepository:
-    def __init__(self, session: AsyncConnection) -> None:
+    def __init__(self, session: Db) -> None:
         self._session = session
 
     async def claim(self, channel: str, update_key: str) -> bool:
@@ -25,24 +26,10 @@ class ProcessedUpdateRepository:
         The claim is part of the caller's transaction, so a failed handling releases it and the
         platform's retry is processed.
         """
-        result = await self._session.execute(
-            self._claim_statement(), {"channel": channel, "update_key": update_key}
+        claimed = await self._session.write(
+            claim_statement(self._session), {"channel": channel, "update_key": update_key}
         )
-        assert isinstance(result, CursorResult)
-        return result.rowcount == 1
-
-    def _claim_statement(self) -> Any:
-        """One statement per dialect, built once: this runs for every update."""
-        dialect = self._session.dialect.name
-        statement = _CLAIMS.get(dialect)
-        if statement is None:
-            statement = (
-                insert_for(self._session, TABLE)  # type: ignore[arg-type]
-                .values(channel=bindparam("channel"), update_key=bindparam("update_key"))
-                .on_conflict_do_nothing(index_elements=["channel", "update_key"])
-            )
-            _CLAIMS[dialect] = statement
-        return statement
+        return claimed == 1
 
     async def forget_before(self, moment: datetime) -> int:
         """Drop old dedupe rows; platforms stop redelivering after a day or so."""
@@ -50,3 +37,21 @@ class ProcessedUpdateRepository:
         result = await self._session.execute(statement)
         assert isinstance(result, CursorResult)
         return result.rowcount
+
+
+def claim_statement(session: Db) -> Hot:
+    """The claim, one statement per dialect, built once: this runs for every update."""
+    dialect = session.dialect.name
+    statement = _CLAIMS.get(dialect)
+    if statement is None:
+        statement = _CLAIMS[dialect] = Hot(claim_insert(session))
+    return statement
+
+
+def claim_insert(session: Db) -> Any:
+    """INSERT the (channel, update_key) pair unless it is there (parameters of those names)."""
+    return (
+        insert_for(session, TABLE)  # type: ignore[arg-type]
+        .values(channel=bindparam("channel"), update_key=bindparam("update_key"))
+        .on_conflict_do_nothing(index_elements=["channel", "update_key"])
+    )

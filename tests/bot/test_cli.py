@@ -12,10 +12,12 @@ import io
 import random
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import insert, select, update
 
 from bot.chat.dispatcher import Dispatcher
 from bot.chat.i18n import Catalogs
@@ -23,6 +25,7 @@ from bot.cli import Cli
 from handlers import ROUTERS
 from kinerja.people import Person
 from kinerja.services.demo_seed import ROSTER, roster_csv
+from storage.models import Activity, Employee, OutboxMessage
 from storage.uow import SessionFactory, UnitOfWork
 from tests.support.chat import ADMIN, ATASAN, ATASAN_WITA, STAFF, Chat, link, seed
 from tests.support.cli import isolate, kinerja, run
@@ -160,6 +163,9 @@ def test_a_missing_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) 
         ("HTTP_PORT", "70000"),
         ("TIMEZONE", "Mars/Base"),
         ("DEFAULT_LANGUAGE", "fr"),
+        ("APPROVAL_DIGEST_TIME", "25:00"),
+        ("APPROVAL_DIGEST_TIME", "pagi"),
+        ("APPROVAL_ESCALATION_DAYS", "-1"),
     ],
 )
 @pytest.mark.parametrize(
@@ -195,7 +201,7 @@ def test_bad_database_url_names_the_supported_schemes(
     assert run("db", "upgrade") == 2
     line = one_line(capsys.readouterr().err)
     assert "'mysql'" in line
-    assert "sqlite+aiosqlite" in line
+    assert "sqlite," in line
     assert "postgresql+asyncpg" in line
 
 
@@ -224,7 +230,7 @@ async def test_db_upgrade_reports_success(
 async def test_db_upgrade_creates_a_new_sqlite_database(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'baru.db'}")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'baru.db'}")
     assert await kinerja("db", "upgrade") == 0
     assert "Skema basis data sudah terbaru." in capsys.readouterr().out
     assert (tmp_path / "baru.db").is_file()
@@ -292,6 +298,42 @@ async def test_moving_someone_keeps_their_employee_id(
     assert after.supervisor_name == "Andi Pratama, S.E."
     old_boss = await person(sessions, ATASAN)
     assert old_boss is not None and old_boss.staff_count == 2
+
+
+async def test_a_new_atasan_on_instant_cards_gets_cards_for_waiting_entries(
+    database: str, sessions: SessionFactory, tmp_path: Path
+) -> None:
+    """Changing a supervisor in the roster moves pending entries to the new one."""
+    assert await kinerja("roster", "import", str(demo_file(tmp_path))) == 0
+    staff = await person(sessions, STAFF)
+    new_boss = await person(sessions, ATASAN_WITA)
+    assert staff is not None and new_boss is not None
+    async with UnitOfWork(sessions) as uow:
+        await uow.session.execute(
+            insert(Activity).values(
+                employee_id=staff.id,
+                work_date=date.today() - timedelta(days=1),
+                minutes=60,
+                description="Menunggu persetujuan",
+                status="diajukan",
+            )
+        )
+        await uow.session.execute(
+            update(Employee).where(Employee.id == new_boss.id).values(approval_mode="instant")
+        )
+        identity = await uow.identities.ensure("telegram", "777")
+        await uow.identities.link_employee(identity.id, new_boss.id)
+        await uow.commit()
+    moved = [
+        (nip, name, position, unit, ATASAN_WITA if nip == STAFF else boss, phone, role)
+        for nip, name, position, unit, boss, phone, role in ROSTER
+    ]
+    assert await kinerja("roster", "import", str(write_csv(tmp_path / "pindah.csv", moved))) == 0
+    async with UnitOfWork(sessions) as uow:
+        cards = list(
+            await uow.session.execute(select(OutboxMessage.recipient, OutboxMessage.purpose))
+        )
+    assert [tuple(card) for card in cards] == [("777", "approval_card")]
 
 
 async def test_someone_missing_from_a_full_roster_is_deactivated(

@@ -50,8 +50,12 @@ async def test_atasan_sees_the_atasan_menu_and_profile(dispatcher: Dispatcher) -
     assert chat.labels() == [
         "Catat kegiatan",
         "Kegiatan hari ini",
+        "Persetujuan",
+        "Capaian",
         "Profil saya",
         "Tim saya",
+        "Penilaian",
+        "Delegasi (Plt/Plh)",
         "Bahasa / Language",
         "Bantuan",
     ]
@@ -73,6 +77,7 @@ async def test_staff_menu_and_profile_show_their_atasan(dispatcher: Dispatcher) 
     assert chat.labels() == [
         "Catat kegiatan",
         "Kegiatan hari ini",
+        "Capaian",
         "Profil saya",
         "Bahasa / Language",
         "Bantuan",

@@ -2,7 +2,6 @@ import functools
 import io
 import random
 import re
-import time
 import zipfile
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -191,16 +190,14 @@ def test_binary_or_unreadable_files_are_not_text(data: bytes) -> None:
     assert file_error(data).code == "file.not_text"
 
 
-def test_random_garbage_fails_fast() -> None:
+def test_ten_megabytes_of_random_garbage_are_refused() -> None:
     rng = random.Random(20250601)
     data = rng.randbytes(10 * 1024 * 1024)
     printable = bytes(rng.choice(b"abc,;\"'\r\n\x81\xff ") for _ in range(500_000))
 
-    started = time.perf_counter()
     assert file_error(data).code == "file.not_text"
     assert file_error(printable).code in {"file.not_text", "file.header"}
     assert file_error(data, "pegawai.xlsx").code == "file.bad_xlsx"
-    assert time.perf_counter() - started < 3
 
 
 @pytest.mark.parametrize(
@@ -516,14 +513,12 @@ def _chain_rows(*, cycle: bool) -> tuple[RawRow, ...]:
 
 
 @pytest.mark.parametrize("cycle", [False, True])
-def test_fifty_thousand_rows_with_a_deep_chain_validate_quickly(cycle: bool) -> None:
+def test_fifty_thousand_rows_in_one_deep_chain_validate(cycle: bool) -> None:
+    """A 50,000-deep supervisor chain (no recursion limit hit; speed is bench.roster_import's)."""
     rows = _chain_rows(cycle=cycle)
 
-    started = time.perf_counter()
     result = validate(*rows)
-    elapsed = time.perf_counter() - started
 
-    assert elapsed < 2
     if cycle:
         assert (len(result.valid), len(result.errors)) == (0, 50_000)
         assert {error.code for error in result.errors} == {"row.supervisor_cycle"}

@@ -8,28 +8,27 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.database import Database
 from storage.migrate import is_current, upgrade
 from storage.models import Base, Unit
 from storage.repositories.conversations import SavedState, StaleStateError
 from storage.uow import SessionFactory, UnitOfWork
 
 
-async def test_migrations_match_the_models(engine: AsyncEngine) -> None:
-    async with engine.connect() as connection:
-        diff = await connection.run_sync(
-            lambda sync: compare_metadata(
-                MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
-            )
+async def test_migrations_match_the_models(database: Database) -> None:
+    diff = await database.run_sync(
+        lambda sync: compare_metadata(
+            MigrationContext.configure(sync, opts={"compare_type": True}), Base.metadata
         )
+    )
     assert diff == []
-    assert await is_current(engine)
+    assert await is_current(database)
 
 
-async def test_upgrade_twice_is_harmless(engine: AsyncEngine) -> None:
-    await upgrade(engine)
-    assert await is_current(engine)
+async def test_upgrade_twice_is_harmless(database: Database) -> None:
+    await upgrade(database)
+    assert await is_current(database)
 
 
 async def test_unit_of_work_rolls_back_unless_committed(sessions: SessionFactory) -> None:

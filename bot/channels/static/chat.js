@@ -292,6 +292,27 @@
     return p;
   }
 
+  /* ---------- pushes ----------
+   * Messages the bot sends on its own (approval prompts, reminders) wait on the server until
+   * this page fetches them; they are shown exactly like replies. One request at a time, only
+   * while the page is visible (and at once when it becomes visible again). */
+  var POLL_MS = 3000, polling = false;
+  function poll() {
+    if (!token || polling || document.hidden) return;
+    var my = gen;
+    polling = true;
+    api('GET', 'inbox?session=' + encodeURIComponent(token)).then(function (d) {
+      polling = false;
+      if (my !== gen) return;
+      var replies = (d && d.replies) || [];
+      replies.forEach(reply);
+      if (replies.length && typingEl && pending > 0) { list.appendChild(typingEl); scroll(); }
+      if (d && d.language) follow(d.language);
+    }, function () { polling = false; });
+  }
+  setInterval(poll, POLL_MS);
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) poll(); });
+
   function reset() {
     gen++;
     token = null;

@@ -170,8 +170,12 @@ async def test_newcomer_opens_the_menu_profile_and_switches_language(client: Cli
     assert labels == [
         "Catat kegiatan",
         "Kegiatan hari ini",
+        "Persetujuan",
+        "Capaian",
         "Profil saya",
         "Tim saya",
+        "Penilaian",
+        "Delegasi (Plt/Plh)",
         "Bahasa / Language",
         "Bantuan",
     ]

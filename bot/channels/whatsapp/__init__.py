@@ -1,0 +1,1 @@
+"""The WhatsApp Cloud API channel: Graph API client, webhook parsing, rendering, sender."""
