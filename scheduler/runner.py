@@ -76,6 +76,9 @@ class Scheduler:
             id="broadcast-progress",
             coalesce=True,
             max_instances=1,
+            # Late is fine for a progress poll (a busy loop delays it): run it then, once,
+            # instead of APScheduler's default of skipping it with a warning after 1 s.
+            misfire_grace_time=None,
         )
 
     def start(self) -> None:

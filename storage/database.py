@@ -137,6 +137,10 @@ class Database(ABC):
             await db.close()
 
     @abstractmethod
+    def connections_in_use(self) -> int:
+        """Connections inside a unit of work now (what a clean shutdown waits for)."""
+
+    @abstractmethod
     async def dispose(self) -> None: ...
 
 
@@ -172,11 +176,12 @@ class AsyncDb(Db):
     with the asyncpg error as `orig`), like those of statements run through SQLAlchemy.
     """
 
-    __slots__ = ("_active", "_connection", "_driver", "_transaction", "dialect")
+    __slots__ = ("_active", "_connection", "_driver", "_home", "_transaction", "dialect")
 
-    def __init__(self, connection: AsyncConnection, driver: Any) -> None:
+    def __init__(self, connection: AsyncConnection, driver: Any, home: AsyncDatabase) -> None:
         self._connection = connection
         self._driver = driver  # the asyncpg connection behind `connection`
+        self._home: AsyncDatabase | None = home  # gets the connection back when this ends
         self._transaction: Any = None  # the driver's transaction, once BEGIN was sent
         self._active = True  # begun, as far as callers know (BEGIN goes out with a statement)
         self.dialect = connection.dialect
@@ -241,6 +246,8 @@ class AsyncDb(Db):
         self._active = False
         if transaction is None:
             return
+        if how == "ROLLBACK" and self._driver.is_closed():
+            return  # the server rolled it back when the connection went (e.g. cancelled)
         try:
             await (transaction.commit() if how == "COMMIT" else transaction.rollback())
         except Exception as error:
@@ -257,11 +264,9 @@ class AsyncDb(Db):
         finally:
             self._transaction = None
             self._active = False
-            try:
-                if not clean:
-                    await self._connection.invalidate()
-            finally:
-                await self._connection.close()
+            home, self._home = self._home, None
+            if home is not None:
+                await home.give_back(self._connection, self._driver, clean=clean)
 
 
 # What SQLAlchemy's asyncpg dialect raises for each kind of driver error (most specific first).
@@ -292,21 +297,83 @@ def _rowcount(status: str | None) -> int:
 
 
 class AsyncDatabase(Database):
+    """Transactions on pooled asyncpg connections, the pool's checkout skipped while warm.
+
+    A unit of work that ends cleanly leaves its connection on an idle list, still checked out
+    of SQLAlchemy's pool, and the next unit of work takes it from there. Why: a checkout and a
+    checkin through the pool (its events, reset-on-return and greenlet switches) cost more CPU
+    than a short statement, and a webhook update is one unit of work. The pool still bounds the
+    number of connections and opens new ones, and it gets back every connection that was idle
+    longer than `IDLE_SECONDS` (so its recycling applies) or that the idle list cannot hold.
+    A connection that failed is discarded; when it was lost (the socket closed), so is every
+    idle one: a database restart cuts them all, and each would otherwise fail an update.
+    """
+
+    IDLE_SECONDS = 30.0
+
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect
+        # Idle connections, the most recently used last: (connection, driver, idle since).
+        self._idle: list[tuple[AsyncConnection, Any, float]] = []
+        size = getattr(engine.pool, "size", None)
+        self._idle_max = size() if callable(size) else 5
+        self._in_use = 0
 
     async def begin(self) -> Db:
+        now = time.monotonic()
+        while self._idle:
+            connection, driver, since = self._idle.pop()
+            if driver.is_closed():
+                await _discard(connection, driver)
+            elif now - since >= self.IDLE_SECONDS:
+                await connection.close()  # back to the pool, which recycles it when due
+            else:
+                self._in_use += 1
+                return AsyncDb(connection, driver, self)
         connection = await self.engine.connect()
         try:
             driver = (await connection.get_raw_connection()).driver_connection
         except BaseException:
             await connection.close()
             raise
-        return AsyncDb(connection, driver)
+        self._in_use += 1
+        return AsyncDb(connection, driver, self)
+
+    async def give_back(self, connection: AsyncConnection, driver: Any, *, clean: bool) -> None:
+        """Where a unit of work's connection goes as it ends (see the class docstring)."""
+        self._in_use -= 1
+        if clean and len(self._idle) < self._idle_max:
+            self._idle.append((connection, driver, time.monotonic()))
+            return
+        try:
+            if clean:
+                await connection.close()
+            else:
+                await _discard(connection, driver)
+        finally:
+            if not clean and driver.is_closed():
+                idle, self._idle = self._idle, []
+                for idle_connection, idle_driver, _since in idle:
+                    await _discard(idle_connection, idle_driver)
+
+    def connections_in_use(self) -> int:
+        return self._in_use  # idle ones excluded
 
     async def dispose(self) -> None:
+        idle, self._idle = self._idle, []
+        for connection, _driver, _since in idle:
+            await connection.close()
         await self.engine.dispose()
+
+
+async def _discard(connection: AsyncConnection, driver: Any) -> None:
+    """Close a connection that failed or was cut, without a round trip, and tell the pool."""
+    driver.terminate()
+    try:
+        await connection.invalidate()
+    finally:
+        await connection.close()
 
 
 # --- SQLite -----------------------------------------------------------------------------------
@@ -367,6 +434,7 @@ class SqliteDatabase(Database):
         self._turns: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
             weakref.WeakKeyDictionary()
         )
+        self._in_use = 0
 
     def _turn(self) -> asyncio.Lock:
         loop = asyncio.get_running_loop()
@@ -383,7 +451,16 @@ class SqliteDatabase(Database):
         except BaseException:
             turn.release()
             raise
-        return SqliteDb(connection, turn.release)
+        self._in_use += 1
+
+        def release() -> None:
+            self._in_use -= 1
+            turn.release()
+
+        return SqliteDb(connection, release)
+
+    def connections_in_use(self) -> int:
+        return self._in_use
 
     async def _begin_immediate(self) -> Connection:
         """BEGIN IMMEDIATE, waiting (without blocking the loop) while another process writes."""

@@ -28,6 +28,7 @@ from kinerja.approvals import (
     StaffStatus,
 )
 from storage.database import Db
+from storage.hot import Hot
 from storage.models import Activity, AuditEntry, Employee, Rhk, Unit
 from storage.models import Delegation as DelegationRow
 
@@ -118,7 +119,7 @@ def _card_targets_query() -> Any:
 
 
 # Built once: it runs on every submitted entry.
-_CARD_TARGETS = _card_targets_query()
+_CARD_TARGETS = Hot(_card_targets_query())
 
 
 class ApprovalRepository:
@@ -154,8 +155,8 @@ class ApprovalRepository:
     async def card_targets(self, owner_id: int, today: date) -> list[tuple[int, ApprovalMode]]:
         """Who decides the owner's entries today (atasan, then delegates) and how they like
         to hear of them; one statement, as it runs on every submission."""
-        rows = await self._session.execute(_CARD_TARGETS, {"owner_id": owner_id, "today": today})
-        return [(int(row[0]), ApprovalMode(row[1])) for row in rows]
+        rows = await self._session.fetch(_CARD_TARGETS, {"owner_id": owner_id, "today": today})
+        return [(int(row.id), ApprovalMode(row.approval_mode)) for row in rows]
 
     async def entry(self, activity_id: int) -> PendingEntry | None:
         row = (
