@@ -26,7 +26,7 @@ from kinerja.reminders import (
     previous_working_day,
 )
 from kinerja.services.calendar import calendar_for
-from storage.repositories.outbox import REMINDER
+from storage.repositories.outbox import REMINDER, Push
 from storage.repositories.reminders import Reachable
 from storage.uow import UnitOfWork
 
@@ -47,10 +47,8 @@ async def calendars(uow: UnitOfWork, today: date) -> dict[bool, WorkCalendar]:
     return {six: await calendar_for(uow, first, last, six_day_week=six) for six in (False, True)}
 
 
-async def _push(
-    uow: UnitOfWork, to: Reachable, purpose: str, payload: dict[str, object], period: str
-) -> int:
-    queued = await uow.outbox.enqueue(
+def _push(to: Reachable, purpose: str, payload: dict[str, object], period: str) -> Push:
+    return Push(
         channel=to.channel,
         recipient=to.external_id,
         purpose=purpose,
@@ -58,7 +56,6 @@ async def _push(
         dedupe_key=f"{purpose}:{to.channel}:{to.external_id}:{period}",
         priority=REMINDER,
     )
-    return 1 if queued else 0
 
 
 async def queue_daily(uow: UnitOfWork, zone: str, now: datetime) -> int:
@@ -70,16 +67,15 @@ async def queue_daily(uow: UnitOfWork, zone: str, now: datetime) -> int:
     people = await uow.reminders.reachable(zone)
     logged = await uow.reminders.logged_on([today], zone)
     away = await uow.calendar.on_leave(today)
-    queued = 0
-    for to in people:
-        if (
-            not cals[to.six_day_week].is_working_day(today)
-            or to.employee_id in away
-            or (to.employee_id, today) in logged
-        ):
-            continue
-        queued += await _push(uow, to, DAILY, {"day": today.isoformat()}, today.isoformat())
-    return queued
+    return await uow.outbox.enqueue_many(
+        [
+            _push(to, DAILY, {"day": today.isoformat()}, today.isoformat())
+            for to in people
+            if cals[to.six_day_week].is_working_day(today)
+            and to.employee_id not in away
+            and (to.employee_id, today) not in logged
+        ]
+    )
 
 
 async def queue_gaps(uow: UnitOfWork, zone: str, now: datetime) -> int:
@@ -97,7 +93,7 @@ async def queue_gaps(uow: UnitOfWork, zone: str, now: datetime) -> int:
     logged = await uow.reminders.logged_on(set(previous.values()), zone)
     away_today = await uow.calendar.on_leave(today)
     away_then = {day: await uow.calendar.on_leave(day) for day in set(previous.values())}
-    queued = 0
+    pushes: list[Push] = []
     for to in people:
         day = previous.get(to.six_day_week)
         if (
@@ -107,8 +103,8 @@ async def queue_gaps(uow: UnitOfWork, zone: str, now: datetime) -> int:
             or (to.employee_id, day) in logged
         ):
             continue
-        queued += await _push(uow, to, GAP, {"day": day.isoformat()}, day.isoformat())
-    return queued
+        pushes.append(_push(to, GAP, {"day": day.isoformat()}, day.isoformat()))
+    return await uow.outbox.enqueue_many(pushes)
 
 
 def closing_deadlines(today: date, cutoff_day: int) -> list[tuple[str, date, date]]:
@@ -132,7 +128,7 @@ async def queue_closing(
     today = local_today(zone, now)
     cals = await calendars(uow, today)
     away = await uow.calendar.on_leave(today)
-    queued = 0
+    pushes: list[Push] = []
     for kind, month, deadline in closing_deadlines(today, cutoff_day):
         due = {six: due_offsets(cal, deadline, offsets, today) for six, cal in cals.items()}
         if not any(due.values()):
@@ -151,8 +147,8 @@ async def queue_closing(
                     "deadline": deadline.isoformat(),
                 }
                 period = f"{kind}:{role}:{month.isoformat()}:{today.isoformat()}"
-                queued += await _push(uow, to, CLOSING, payload, period)
-    return queued
+                pushes.append(_push(to, CLOSING, payload, period))
+    return await uow.outbox.enqueue_many(pushes)
 
 
 async def queue_deadlines(uow: UnitOfWork, zone: str, now: datetime) -> int:
@@ -161,7 +157,7 @@ async def queue_deadlines(uow: UnitOfWork, zone: str, now: datetime) -> int:
     today = local_today(zone, now)
     cals = await calendars(uow, today)
     away = await uow.calendar.on_leave(today)
-    queued = 0
+    pushes: list[Push] = []
     for deadline in await uow.reminders.deadlines(today, today + timedelta(days=70)):
         due = {
             six: due_offsets(cal, deadline.due_on, deadline.offsets, today)
@@ -185,8 +181,8 @@ async def queue_deadlines(uow: UnitOfWork, zone: str, now: datetime) -> int:
         for to in people:
             offset = due[to.six_day_week][-1]
             payload: dict[str, object] = {"deadline_id": deadline.id, "offset": offset}
-            queued += await _push(uow, to, DEADLINE, payload, f"{deadline.id}:{offset}")
-    return queued
+            pushes.append(_push(to, DEADLINE, payload, f"{deadline.id}:{offset}"))
+    return await uow.outbox.enqueue_many(pushes)
 
 
 async def audience_of(

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+import storage.repositories.outbox as outbox_module
 from storage.database import Database, create_database
-from storage.repositories.outbox import ClaimedMessage
+from storage.repositories.outbox import REMINDER, ClaimedMessage, Push
 from storage.uow import SessionFactory, UnitOfWork, session_factory
 
 LEASE = timedelta(minutes=2)
@@ -43,6 +44,28 @@ async def claim(
         rows = await uow.outbox.claim(channel, now=at or now(), lease=LEASE, limit=limit)
         await uow.commit()
         return rows
+
+
+async def test_enqueue_many_queues_in_chunks_and_skips_what_was_queued_before(
+    sessions: SessionFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outbox_module, "_ENQUEUE_CHUNK", 3)
+
+    def push(index: int) -> Push:
+        return Push("telegram", str(200 + index), "nudge", {"n": index}, f"k{index}", REMINDER)
+
+    async with UnitOfWork(sessions) as uow:
+        assert await uow.outbox.enqueue_many([push(1), push(2)]) == 2
+        await uow.commit()
+    # Seven more, two of them queued before and one twice in this call: four new rows.
+    again = [push(index) for index in (1, 2, 3, 4, 5, 5, 6)]
+    async with UnitOfWork(sessions) as uow:
+        assert await uow.outbox.enqueue_many(again) == 4
+        assert await uow.outbox.enqueue_many([]) == 0
+        await uow.commit()
+    rows = await claim(sessions, limit=50)
+    assert sorted(row.recipient for row in rows) == [str(200 + n) for n in range(1, 7)]
+    assert {row.payload["n"] for row in rows if row.recipient == "201"} == {1}
 
 
 async def test_enqueue_with_a_dedupe_key_queues_once(sessions: SessionFactory) -> None:
