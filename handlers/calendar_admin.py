@@ -1,4 +1,5 @@
-"""`/kalender` for admins: the days off admins added or corrected, and changing them in chat.
+"""`/kalender` for admins of the whole organisation (a unit admin's days off would change
+everyone's calendar): the days off admins added or corrected, and changing them in chat.
 
 24/12/2026 Cuti bersama        an extra day off
 masuk 24/12/2026 Tetap masuk   a packaged holiday that is worked
@@ -23,11 +24,11 @@ START = Payload("kal")
 CLOSE = Payload("kalc")
 FLOW = "calendar"
 MAX_NAME = 200
-router.menu_item("btn.calendar", START.pack(), MenuRole.ADMIN, order=70)
+router.menu_item("btn.calendar", START.pack(), MenuRole.ADMIN, order=70, access=Access.ORG_ADMIN)
 
 
-@router.command("kalender", "calendar", access=Access.ADMIN)
-@router.button(START, access=Access.ADMIN)
+@router.command("kalender", "calendar", access=Access.ORG_ADMIN)
+@router.button(START, access=Access.ORG_ADMIN)
 async def start(ctx: ChatContext, _event: Inbound) -> Text:
     assert ctx.person is not None
     today = local_now(ctx.person, ctx.now()).date()
@@ -50,13 +51,13 @@ async def start(ctx: ChatContext, _event: Inbound) -> Text:
     )
 
 
-@router.button(CLOSE, access=Access.ADMIN)
+@router.button(CLOSE, access=Access.ORG_ADMIN)
 async def close(ctx: ChatContext, _event: Inbound) -> Text:
     ctx.state.clear()
     return Text(text=ctx.t("calendar.closed"), buttons=ctx.back_to_menu())
 
 
-@router.text(FLOW, access=Access.ADMIN)
+@router.text(FLOW, access=Access.ORG_ADMIN)
 async def edit(ctx: ChatContext, event: TextMessage) -> Text:
     assert ctx.person is not None
     today = local_now(ctx.person, ctx.now()).date()

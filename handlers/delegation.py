@@ -18,6 +18,7 @@ from kinerja.approvals import ApprovalError, parse_period
 from kinerja.nip import NIP_LENGTH
 from kinerja.people import MenuRole, Person, Role, local_now
 from kinerja.services import approvals
+from kinerja.services.admin_scope import scope_of
 from kinerja.services.directory import person_by_nip
 
 router = Router("delegation")
@@ -110,6 +111,9 @@ async def answer(ctx: ChatContext, event: TextMessage) -> Text:
         found = await person_by_nip(ctx.uow, nips[0])
         if found is None or not found.is_supervisor:
             return Text(text=ctx.t("delegation.not_atasan", nip=nips[0]))
+        scope = await scope_of(ctx.uow, ctx.person)
+        if scope is not None and not scope.has_unit(found.unit_id):
+            return Text(text=ctx.t("delegation.out_of_scope", nip=nips[0]))
         delegator, delegate_nip = found, nips[1]
     else:
         return Text(text=ctx.t("delegation.ask_admin" if is_admin else "delegation.ask"))

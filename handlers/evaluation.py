@@ -32,6 +32,7 @@ from kinerja.evaluation import (
 )
 from kinerja.people import MenuRole, Role, local_now
 from kinerja.services import evaluation as service
+from kinerja.services.admin_scope import scope_of
 
 router = Router("evaluation")
 LIST = Payload("el")
@@ -90,9 +91,12 @@ async def _completion(
     assert ctx.person is not None
     shown = list(periods) or [latest_ended(local_now(ctx.person, ctx.now()).date(), policy.kind)]
     lines: list[str] = []
+    scope = await scope_of(ctx.uow, ctx.person)
     for period in shown:
         lines.append(ctx.t("evaluation.completion_title", period=period_name(ctx, period)))
         for unit in await service.completion(ctx.uow, period):
+            if scope is not None and not scope.has_code(unit.unit_code):
+                continue
             lines.append(
                 ctx.t(
                     "evaluation.completion_row",

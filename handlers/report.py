@@ -18,6 +18,7 @@ from bot.render.recap_file import recap_csv, recap_filename, recap_xlsx
 from kinerja.evaluation import PeriodKind
 from kinerja.people import MenuRole, Role, local_now
 from kinerja.recap import Recap, parse_month
+from kinerja.services.admin_scope import scope_of
 from kinerja.services.recap import ALL_UNITS, UnknownUnit, recap_for
 
 router = Router("report")
@@ -39,12 +40,17 @@ async def start(ctx: ChatContext, _event: Inbound) -> Text:
     if ctx.person.role is not Role.ADMIN:
         return await _view(ctx, TEAM, month)
     units = await ctx.uow.performance.units()
+    scope = await scope_of(ctx.uow, ctx.person)
     buttons = [
-        Button(ctx.t("btn.all_units"), VIEW.pack(u=ALL_UNITS, m=f"{month:%Y-%m}")),
+        *(
+            (Button(ctx.t("btn.all_units"), VIEW.pack(u=ALL_UNITS, m=f"{month:%Y-%m}")),)
+            if scope is None
+            else ()
+        ),
         *(
             Button(code[:20], VIEW.pack(u=code, m=f"{month:%Y-%m}"))
-            for _id, code, _name in units
-            if _fits(code)
+            for unit_id, code, _name in units
+            if _fits(code) and (scope is None or scope.has_unit(unit_id))
         ),
     ]
     return Text(

@@ -48,6 +48,12 @@ class Person:
     supervisor_name: str | None = None
     six_day_week: bool = False
     unit_id: int = 0
+    admin_unit_id: int | None = None  # set for a unit admin: their unit and its sub-units
+
+    @property
+    def is_unit_admin(self) -> bool:
+        """An admin scoped to one unit tree, not the whole organisation (BKPSDM/BKD)."""
+        return self.role is Role.ADMIN and self.admin_unit_id is not None
 
     @property
     def is_supervisor(self) -> bool:

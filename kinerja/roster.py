@@ -41,7 +41,9 @@ __all__ = [
 ]
 
 ROSTER_COLUMNS = ("nip", "nama", "jabatan", "unit", "atasan_nip", "telepon", "peran")
-ROLES = ("pegawai", "admin")
+# "admin_unit": an admin of their own unit and its sub-units only (stored as role admin with
+# employees.admin_unit_id set); "admin": BKPSDM/BKD, the whole organisation.
+ROLES = ("pegawai", "admin", "admin_unit")
 REQUIRED_COLUMNS = ("nip", "nama", "unit")
 MAX_TEXT_LENGTH = 200
 ROW_ERROR_CODES = (

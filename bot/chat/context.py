@@ -81,7 +81,7 @@ class ChatContext:
         return [
             Button(self.t(item.label_key), item.payload)
             for item in sorted(self.menu_items, key=lambda item: item.order)
-            if role is not None and role in item.roles
+            if role is not None and role in item.roles and item.access.allows(self.person)
         ]
 
     def back_to_menu(self) -> Keyboard:

@@ -56,6 +56,7 @@ class Access(IntEnum):
     REGISTERED = 1
     ATASAN = 2
     ADMIN = 3
+    ORG_ADMIN = 4  # an admin of the whole organisation (BKPSDM/BKD), not a unit admin
 
     def allows(self, person: Person | None) -> bool:
         if self is Access.PUBLIC:
@@ -66,6 +67,8 @@ class Access(IntEnum):
             return person.is_supervisor or person.role is Role.ADMIN
         if self is Access.ADMIN:
             return person.role is Role.ADMIN
+        if self is Access.ORG_ADMIN:
+            return person.role is Role.ADMIN and not person.is_unit_admin
         return True
 
 
@@ -99,6 +102,7 @@ class MenuItem:
     payload: str
     roles: frozenset[MenuRole]
     order: int
+    access: Access = Access.PUBLIC  # a further check, for items some of a role may not use
 
 
 @dataclass
@@ -158,8 +162,15 @@ class Router:
 
         return register
 
-    def menu_item(self, label_key: str, payload: str, *roles: MenuRole, order: int = 100) -> None:
-        self.menu.append(MenuItem(label_key, payload, frozenset(roles), order))
+    def menu_item(
+        self,
+        label_key: str,
+        payload: str,
+        *roles: MenuRole,
+        order: int = 100,
+        access: Access = Access.PUBLIC,
+    ) -> None:
+        self.menu.append(MenuItem(label_key, payload, frozenset(roles), order, access))
 
     def _add(
         self,

@@ -8,6 +8,7 @@ from kinerja.evaluation import PeriodKind, period_containing
 from kinerja.people import Person, Role
 from kinerja.progress import month_bounds
 from kinerja.recap import Recap
+from kinerja.services.admin_scope import scope_of
 from storage.uow import UnitOfWork
 
 ALL_UNITS = "ALL"
@@ -50,7 +51,11 @@ async def monthly_recap(
 async def recap_for(
     uow: UnitOfWork, viewer: Person, month: date, kind: PeriodKind, unit_code: str | None
 ) -> Recap:
-    """What `viewer` may see: an admin any unit (or all), anyone else their own staff."""
+    """What `viewer` may see: an admin any unit (or all), a unit admin a unit of their scope,
+    anyone else their own staff. A unit outside the scope is refused like an unknown one."""
     if viewer.role is Role.ADMIN:
+        scope = await scope_of(uow, viewer)
+        if scope is not None and (unit_code is None or not scope.has_code(unit_code)):
+            raise UnknownUnit(unit_code or ALL_UNITS)
         return await monthly_recap(uow, month, kind, unit_code=unit_code or ALL_UNITS)
     return await monthly_recap(uow, month, kind, supervisor=viewer)

@@ -75,7 +75,7 @@ async def import_roster(
             "position": row.position,
             "unit_id": unit_ids[row.unit],
             "phone": row.phone,
-            "role": row.role,
+            **_role_columns(row, unit_ids),
             "active": True,
         }
         for row in new_rows
@@ -152,7 +152,7 @@ def _changes(
             "unit_id": unit_ids[row.unit],
             "supervisor_id": ids[row.supervisor_nip] if row.supervisor_nip else None,
             "phone": row.phone,
-            "role": row.role,
+            **_role_columns(row, unit_ids),
             "active": True,
         }
         current = snapshot.get(row.nip)
@@ -205,3 +205,10 @@ class _UnitIndex:
 
 def _silent(_phase: str, _done: int, _total: int) -> None:
     return None
+
+
+def _role_columns(row: RosterRow, unit_ids: dict[str, int]) -> dict[str, object]:
+    """The roster's `peran` as stored: a unit admin is an admin scoped to their own unit."""
+    if row.role == "admin_unit":
+        return {"role": "admin", "admin_unit_id": unit_ids[row.unit]}
+    return {"role": row.role, "admin_unit_id": None}

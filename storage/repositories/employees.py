@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, Table, bindparam, func, insert, select, update
+from sqlalchemy import Select, Table, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import aliased
 
 from kinerja.people import Person, Role, RosterStats, StaffMember
@@ -30,6 +30,7 @@ class EmployeeRow:
     phone: str | None
     role: str
     active: bool
+    admin_unit_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,7 @@ PERSON_COLUMNS = (
     Unit.timezone,
     Unit.six_day_week,
     Employee.unit_id,
+    Employee.admin_unit_id,
     _STAFF_COUNT.label("staff_count"),
     SUPERVISOR.nip.label("supervisor_nip"),
     SUPERVISOR.name.label("supervisor_name"),
@@ -98,6 +100,7 @@ def person_from_row(row: Any) -> Person:
         supervisor_nip=row.supervisor_nip,
         supervisor_name=row.supervisor_name,
         six_day_week=row.six_day_week,
+        admin_unit_id=row.admin_unit_id,
         unit_id=row.unit_id,
     )
 
@@ -201,9 +204,10 @@ class EmployeeRepository:
                 Employee.phone,
                 Employee.role,
                 Employee.active,
+                Employee.admin_unit_id,
             )
         )
-        return {row.nip: EmployeeRow(*row) for row in rows}
+        return {row.nip: EmployeeRow(**row._mapping) for row in rows}
 
     async def ids_by_nip(self) -> dict[str, int]:
         rows = await self._session.execute(select(Employee.nip, Employee.id))
@@ -238,14 +242,14 @@ class EmployeeRepository:
                 Unit.code,
                 func.coalesce(supervisor.nip, ""),
                 func.coalesce(Employee.phone, ""),
-                Employee.role,
+                case((Employee.admin_unit_id.is_not(None), "admin_unit"), else_=Employee.role),
             )
             .join(Unit, Unit.id == Employee.unit_id)
             .outerjoin(supervisor, supervisor.id == Employee.supervisor_id)
             .where(Employee.active.is_(True))
             .order_by(Unit.code, Employee.nip)
         )
-        return [tuple(row) for row in rows]  # type: ignore[misc]
+        return [tuple(row) for row in rows]
 
 
 class UnitRepository:

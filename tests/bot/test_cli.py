@@ -401,7 +401,7 @@ async def test_bad_rows_are_each_reported_and_the_rest_imported(
     assert err.strip().splitlines() == [
         "Baris 9, kolom NIP: NIP harus 18 digit (tertulis 5 digit).",
         'Baris 10, kolom Peran: Peran "bos" tidak dikenal. Pilihan yang tersedia: pegawai, '
-        "admin. Kosongkan untuk pegawai.",
+        "admin, admin_unit. Kosongkan untuk pegawai.",
         "Baris 11, kolom Nama: Kolom ini wajib diisi.",
         "Baris 12, kolom NIP atasan: Atasan dengan NIP 199912312020011009 tidak ditemukan "
         "dalam data pegawai.",

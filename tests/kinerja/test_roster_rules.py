@@ -333,12 +333,15 @@ def test_nip_and_phone_errors_use_their_own_codes_per_column() -> None:
 
 def test_roles() -> None:
     result = validate(
-        person(2, HEAD, peran="Admin"), person(3, STAFF, peran=""), person(4, PPPK, peran="boss")
+        person(2, HEAD, peran="Admin"),
+        person(3, STAFF, peran=""),
+        person(4, PPPK, peran="boss"),
+        person(5, make_nip(7), peran="ADMIN_UNIT"),
     )
 
-    assert [row.role for row in result.valid] == ["admin", "pegawai"]
+    assert [row.role for row in result.valid] == ["admin", "pegawai", "admin_unit"]
     assert [(e.row, e.column, e.code, e.params) for e in result.errors] == [
-        (4, "peran", "row.role", {"value": "boss", "allowed": "pegawai, admin"})
+        (4, "peran", "row.role", {"value": "boss", "allowed": "pegawai, admin, admin_unit"})
     ]
 
 

@@ -137,3 +137,35 @@ async def test_strict_imports_nothing_when_a_row_is_bad(sessions: SessionFactory
     async with UnitOfWork(sessions) as uow:
         assert await uow.employees.snapshot() == {}
         assert await uow.units.all() == []
+
+
+async def test_a_unit_admin_is_an_admin_scoped_to_their_unit_and_exports_as_such(
+    sessions: SessionFactory,
+) -> None:
+    await run(
+        sessions,
+        roster(
+            f"{BOSS},Bos,Kepala,Dinas Kominfo,,,admin",
+            f"{ANA},Ana,Operator,Dinas Kesehatan,,,admin_unit",
+        ),
+        partial=True,
+    )
+    async with UnitOfWork(sessions) as uow:
+        ana = await uow.employees.person_by_nip(ANA)
+        boss = await uow.employees.person_by_nip(BOSS)
+        assert ana is not None and boss is not None
+        health = {unit.name: unit.id for unit in await uow.units.all()}["Dinas Kesehatan"]
+        assert ana.menu_role.value == "admin"
+        assert await uow.reminders.admin_unit_of(ana.id) == health
+        assert await uow.reminders.admin_unit_of(boss.id) is None
+        exported = {row[0]: row[6] for row in await uow.employees.export_rows()}
+    assert exported == {BOSS: "admin", ANA: "admin_unit"}
+
+    # Made a whole-organisation admin by the next import: the scope goes; unchanged stays so.
+    again = roster(f"{ANA},Ana,Operator,Dinas Kesehatan,,,admin")
+    assert (await run(sessions, again, partial=True)).updated == 1
+    assert (await run(sessions, again, partial=True)).unchanged == 1
+    async with UnitOfWork(sessions) as uow:
+        ana = await uow.employees.person_by_nip(ANA)
+        assert ana is not None
+        assert await uow.reminders.admin_unit_of(ana.id) is None
