@@ -15,7 +15,13 @@ every connection is open and warm when measuring starts), not measured. Figures:
 updates/s, p50/p99 latency, bot CPU ms per update (/proc/<pid>/stat), errors (non-200 answers and
 failed requests), Bot API calls per update; then kinerja/ptb-echo ratios of updates/s.
 
-Run: `python -m bench.ingest [--users 500] [--concurrency 50] [--backends sqlite,postgresql]`.
+The echo runs before and after the kinerja runs, and each kinerja run is divided by the mean of
+the echo runs around it: on a shared machine the echo's rate drifts by half within minutes, and
+one echo run alone made the ratio swing with it. `--rounds N` repeats echo + backends N times
+and reports the median ratio per backend.
+
+Run: `python -m bench.ingest [--users 500] [--concurrency 50] [--backends sqlite,postgresql]
+[--rounds 1]`.
 """
 
 from __future__ import annotations
@@ -70,7 +76,7 @@ READY_TIMEOUT = 30.0
 UPGRADE_TIMEOUT = 60.0
 WARMUP_TIMEOUT = 20.0
 MEASURE_TIMEOUT = 45.0
-TOTAL_BUDGET = 170.0  # seconds for the whole benchmark; later runs are skipped past it
+TOTAL_BUDGET = 170.0  # seconds per round of the benchmark; later runs are skipped past it
 BUDGET_PER_RUN = 30.0  # what a run needs at least to be started
 
 
@@ -116,6 +122,7 @@ class Result:
 
 class Budget:
     def __init__(self, seconds: float) -> None:
+        self.total = seconds
         self.deadline = time.monotonic() + seconds
 
     def left(self) -> float:
@@ -451,14 +458,32 @@ def print_details(results: Sequence[Result], fake_mode: str) -> None:
                 print(f"    {line[:160]}")
 
 
-def print_ratios(echo: Result | None, results: Sequence[Result]) -> None:
-    ours = [r for r in results if r.bot == "kinerja"]
-    if echo is None or not echo.rate or not ours:
+def print_ratios(results: Sequence[Result]) -> None:
+    """Each kinerja run against the echo runs just before and after it (their mean), so a
+    machine that speeds up or slows down during the benchmark moves both sides alike."""
+    echoes = [i for i, r in enumerate(results) if r.bot == "ptb-echo" and r.rate]
+    ratios: dict[str, list[float]] = {}
+    for index, r in enumerate(results):
+        if r.bot != "kinerja":
+            continue
+        before = [results[i].rate for i in echoes if i < index][-1:]
+        after = [results[i].rate for i in echoes if i > index][:1]
+        bracket = before + after
+        if bracket:
+            ratios.setdefault(r.backend, []).append(r.rate / statistics.fmean(bracket))
+    if not ratios:
         print("ratio kinerja/ptb-echo: not available (a run is missing)")
         return
-    parts = ", ".join(f"{r.backend} {r.rate / echo.rate:.2f}x" for r in ours)
+    parts = ", ".join(
+        f"{backend} {statistics.median(values):.2f}x"
+        + (f" (median of {', '.join(f'{v:.2f}' for v in values)})" if len(values) > 1 else "")
+        for backend, values in ratios.items()
+    )
     print(f"ratio kinerja/ptb-echo: {parts}")
-    print("  (ptb-echo uses no database: its single run above is the denominator of every ratio)")
+    print(
+        "  (ptb-echo uses no database; each kinerja run is divided by the mean of the echo runs"
+        " just before and after it)"
+    )
 
 
 # --- main ---------------------------------------------------------------------------------------
@@ -469,7 +494,7 @@ async def main(args: argparse.Namespace) -> int:
     if scenario.unavailable:
         print(f"scenario {scenario.name!r} skipped: {scenario.unavailable}")
         return 0
-    budget = Budget(TOTAL_BUDGET)
+    budget = Budget(TOTAL_BUDGET * args.rounds)
     updates = len(scenario.build(USER_BASE))
     warm = warmup_users(args.users, args.concurrency)
     print(
@@ -478,22 +503,22 @@ async def main(args: argparse.Namespace) -> int:
         f"concurrency {args.concurrency}, fake Bot API: {args.fake}"
     )
     results: list[Result] = []
-    echo: Result | None = None
     with tempfile.TemporaryDirectory(prefix="kinerja-ingest-") as scratch:
         folder = Path(scratch)
         async with fake_api(args.fake, folder) as (fake_root, fake):
-            runs: list[tuple[str, str]] = [("ptb-echo", "")]
-            runs += [("kinerja", backend) for backend in args.backends]
+            runs: list[tuple[str, str]] = []
+            for _round in range(args.rounds):
+                runs += [("ptb-echo", ""), *(("kinerja", backend) for backend in args.backends)]
+            runs.append(("ptb-echo", ""))  # brackets the last round
             for bot, backend in runs:
                 label = f"{bot} {backend}".strip()
                 if budget.left() < BUDGET_PER_RUN:
-                    print(f"  ({label}: skipped, the {TOTAL_BUDGET:.0f} s budget is spent)")
+                    print(f"  ({label}: skipped, the {budget.total:.0f} s budget is spent)")
                     continue
                 started = time.monotonic()
                 try:
                     if bot == "ptb-echo":
-                        echo = await run_echo(folder, fake_root, fake, args, budget)
-                        results.append(echo)
+                        results.append(await run_echo(folder, fake_root, fake, args, budget))
                     else:
                         results.append(
                             await run_kinerja(backend, folder, fake_root, fake, args, budget)
@@ -504,7 +529,7 @@ async def main(args: argparse.Namespace) -> int:
                 print(f"  ({label}: run took {time.monotonic() - started:.1f} s)", flush=True)
     print_table(results)
     print_details(results, args.fake)
-    print_ratios(echo, results)
+    print_ratios(results)
     return 0 if results and all(not r.load.errors for r in results) else 1
 
 
@@ -522,6 +547,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="comma-separated, of sqlite and postgresql (default both)",
     )
     parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="activity")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="repeat echo + backends this many times (ratios: the median over rounds)",
+    )
     parser.add_argument(
         "--profile",
         metavar="FILE",
@@ -542,6 +573,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         parser.error("--users must be between 1 and 20000")
     if not 1 <= args.concurrency <= 500:
         parser.error("--concurrency must be between 1 and 500")
+    if not 1 <= args.rounds <= 10:
+        parser.error("--rounds must be between 1 and 10")
     return args
 
 
