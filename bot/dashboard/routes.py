@@ -32,6 +32,9 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 PREFIX = "/admin"
 HELP_PATH = f"{PREFIX}/help"
+# Rows shown per table (people per unit, atasan): beyond this a line says how many more. A
+# province's 07.00 page would otherwise list tens of thousands of names.
+SHOWN_ROWS = 300
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",  # the login URL carries a token: never pass it on
@@ -315,11 +318,11 @@ async def _units(uow: UnitOfWork, viewer: Viewer, now: datetime) -> Mapping[str,
 
 
 async def _idle(uow: UnitOfWork, viewer: Viewer, now: datetime) -> Mapping[str, Any]:
-    return {"groups": await service.idle_today(uow, viewer, now)}
+    return {"groups": await service.idle_today(uow, viewer, now), "limit": SHOWN_ROWS}
 
 
 async def _approvals(uow: UnitOfWork, viewer: Viewer, now: datetime) -> Mapping[str, Any]:
-    return {"rows": await service.approvals(uow, viewer, now), "age": _age}
+    return {"rows": await service.approvals(uow, viewer, now), "age": _age, "limit": SHOWN_ROWS}
 
 
 async def _broadcasts(uow: UnitOfWork, viewer: Viewer, now: datetime) -> Mapping[str, Any]:

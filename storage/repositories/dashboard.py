@@ -98,6 +98,21 @@ def _today(days_by_zone: Mapping[str, date], day_column: Any) -> ColumnElement[b
     )
 
 
+def _waiting_per_owner() -> Any:
+    """Submitted entries per owner (count, earliest submission), read through the status
+    index before any join: the planner then never walks all of an employee's entries."""
+    return (
+        select(
+            Activity.employee_id,
+            func.count(Activity.id).label("pending"),
+            func.min(Activity.submitted_at).label("oldest"),
+        )
+        .where(Activity.status == Status.SUBMITTED.value)
+        .group_by(Activity.employee_id)
+        .subquery("waiting")
+    )
+
+
 class DashboardRepository:
     def __init__(self, session: Db) -> None:
         self._session = session
@@ -191,7 +206,11 @@ class DashboardRepository:
             .select_from(Activity)
             .join(Employee, Employee.id == Activity.employee_id)
             .join(Unit, Unit.id == Employee.unit_id)
-            .where(Employee.active.is_(True), _today(days_by_zone, Activity.work_date))
+            .where(
+                Activity.work_date.in_(sorted(set(days_by_zone.values()))),
+                Employee.active.is_(True),
+                _today(days_by_zone, Activity.work_date),
+            )
             .group_by(Employee.unit_id)
         )
         scope = _in_units(Employee.unit_id, units)
@@ -201,11 +220,11 @@ class DashboardRepository:
 
     async def pending_by_unit(self, units: Collection[int] | None) -> dict[int, int]:
         """Entries waiting for their atasan, by the owner's unit."""
+        waiting = _waiting_per_owner()
         query = (
-            select(Employee.unit_id, func.count(Activity.id))
-            .select_from(Activity)
-            .join(Employee, Employee.id == Activity.employee_id)
-            .where(Activity.status == Status.SUBMITTED.value, Employee.active.is_(True))
+            select(Employee.unit_id, func.sum(waiting.c.pending))
+            .join(Employee, Employee.id == waiting.c.employee_id)
+            .where(Employee.active.is_(True))
             .group_by(Employee.unit_id)
         )
         scope = _in_units(Employee.unit_id, units)
@@ -217,21 +236,27 @@ class DashboardRepository:
         self, first: date, last: date, units: Collection[int] | None
     ) -> dict[int, int]:
         """Minutes of entries dated `first`..`last` that still count (not rejected), by unit."""
-        query = (
-            select(Employee.unit_id, func.coalesce(func.sum(Activity.minutes), 0))
-            .select_from(Activity)
-            .join(Employee, Employee.id == Activity.employee_id)
+        # Summed per employee first, from the (work_date, employee_id) index, then per unit:
+        # SQLite otherwise walks every employee's entries through the employee index.
+        per_employee = (
+            select(Activity.employee_id, func.sum(Activity.minutes).label("minutes"))
             .where(
                 Activity.work_date >= first,
                 Activity.work_date <= last,
                 Activity.status != Status.REJECTED.value,
             )
+            .group_by(Activity.employee_id)
+            .subquery("per_employee")
+        )
+        query = (
+            select(Employee.unit_id, func.sum(per_employee.c.minutes))
+            .join(Employee, Employee.id == per_employee.c.employee_id)
             .group_by(Employee.unit_id)
         )
         scope = _in_units(Employee.unit_id, units)
         if scope is not None:
             query = query.where(scope)
-        return {int(u): int(n) for u, n in await self._session.execute(query)}
+        return {int(u): int(n or 0) for u, n in await self._session.execute(query)}
 
     # --- who has not logged today ------------------------------------------------------------
 
@@ -282,22 +307,22 @@ class DashboardRepository:
 
     async def pending_by_approver(self, units: Collection[int] | None) -> list[ApproverLoad]:
         """Per atasan, submitted entries of their active staff in `units`, most first."""
-        count = func.count(Activity.id)
+        waiting = _waiting_per_owner()
+        pending = func.sum(waiting.c.pending)
         query = (
             select(
                 _APPROVER.c.id,
                 _APPROVER.c.nip,
                 _APPROVER.c.name,
                 _APPROVER.c.unit_id,
-                count.label("pending"),
-                func.min(Activity.submitted_at).label("oldest"),
+                pending.label("pending"),
+                func.min(waiting.c.oldest).label("oldest"),
             )
-            .select_from(Activity)
-            .join(_OWNER, _OWNER.c.id == Activity.employee_id)
+            .join(_OWNER, _OWNER.c.id == waiting.c.employee_id)
             .join(_APPROVER, _APPROVER.c.id == _OWNER.c.supervisor_id)
-            .where(Activity.status == Status.SUBMITTED.value, _OWNER.c.active.is_(True))
+            .where(_OWNER.c.active.is_(True))
             .group_by(_APPROVER.c.id, _APPROVER.c.nip, _APPROVER.c.name, _APPROVER.c.unit_id)
-            .order_by(count.desc(), _APPROVER.c.name)
+            .order_by(pending.desc(), _APPROVER.c.name)
         )
         scope = _in_units(_OWNER.c.unit_id, units)
         if scope is not None:

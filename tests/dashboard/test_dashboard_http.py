@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from aiohttp import web
+from pydantic import ValidationError
 from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select, update
 
 from bot.app import DASHBOARD, DISPATCHER
+from bot.chat.i18n import Catalogs
+from bot.config import Settings
+from bot.dashboard import Dashboard, Section, routes
 from bot.dashboard.auth import COOKIE
-from kinerja.services.dashboard import LoginRefused, issue_link
+from kinerja.services.dashboard import LoginRefused, Viewer, issue_link
 from storage.models import Employee, Unit
 from storage.uow import SessionFactory, UnitOfWork
 from tests.dashboard.conftest import (
@@ -357,3 +363,67 @@ async def test_unknown_pages_and_methods_get_a_polite_page(client: Client) -> No
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     assert oversized.status in (400, 413)
+
+
+async def test_long_lists_are_cut_with_a_count(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(routes, "SHOWN_ROWS", 2)
+    await log_in(client)
+    html = await (await client.get("/admin/idle")).text()
+    kominfo = html.split('id="idle-')[2]
+    assert kominfo.count('<th scope="row">') == 2
+    assert "3 dari 4 pegawai belum mencatat" in kominfo
+    assert "… dan 1 lainnya tidak ditampilkan." in kominfo
+
+
+async def test_a_later_feature_adds_a_section_with_its_own_template(
+    sessions: SessionFactory, catalogs: Catalogs, aiohttp_client: AiohttpClient, tmp_path: Path
+) -> None:
+    """How the IKM-per-unit page plugs in: a section, a template directory, nothing edited."""
+    await populate(sessions)
+    (tmp_path / "ikm.html").write_text(
+        '{% extends "base.html" %}{% block content %}'
+        "<h1>IKM</h1><p>{{ units|join(', ') }} for {{ page.viewer.person.name }}</p>"
+        "{% endblock %}"
+    )
+
+    async def load(uow: UnitOfWork, viewer: Viewer, now: datetime) -> dict[str, object]:
+        return {"units": [u.code for u in await uow.dashboard.units(viewer.units)]}
+
+    dashboard = Dashboard(
+        sessions,
+        catalogs,
+        clock=lambda: NOW,
+        sections=(Section("ikm", "dash.nav.charts", "ikm.html", load),),
+        template_dirs=(tmp_path,),
+    )
+    app = web.Application(middlewares=[dashboard.errors])
+    app.router.add_routes(dashboard.routes())
+    client = await aiohttp_client(app)
+    async with UnitOfWork(sessions) as uow:
+        admin = await uow.employees.person_by_nip(ADMIN)
+        assert admin is not None
+        token = await issue_link(uow, admin, NOW, 10)
+        await uow.commit()
+    assert (await client.post("/admin/login", data={"t": token})).status == 200
+    page = await client.get("/admin/ikm")
+    assert page.status == 200
+    html = await page.text()
+    assert "BKPSDM, DISKOMINFO, UPT-TIMUR for Rina Marlina, S.Kom." in html
+    assert 'href="/admin/ikm" aria-current="page"' in html
+
+
+def test_the_link_address_defaults_to_where_browsers_reach_the_service() -> None:
+    assert Settings(public_url="https://kinerja.example.go.id/").dashboard_url == (
+        "https://kinerja.example.go.id"
+    )
+    webhook = Settings(
+        telegram_webhook_url="https://bot.example.go.id/webhooks/telegram",
+        telegram_webhook_secret="s3cret",
+    )
+    assert webhook.dashboard_url == "https://bot.example.go.id"
+    listening_everywhere = Settings(http_host="0.0.0.0", http_port=9000)  # noqa: S104
+    assert listening_everywhere.dashboard_url == "http://127.0.0.1:9000"
+    with pytest.raises(ValidationError):
+        Settings(public_url="kinerja.example.go.id")
