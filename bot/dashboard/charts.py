@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-WIDTH = 640
-LABEL_WIDTH = 150
-VALUE_WIDTH = 90
-ROW = 28
-BAR = 18
+# Drawn at about a phone's width, so its 14-unit text stays readable when scaled to fit.
+WIDTH = 480
+LABEL_WIDTH = 120
+VALUE_WIDTH = 100
+ROW = 30
+BAR = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ def bar_chart(chart_id: str, title: str, description: str, bars: Sequence[Bar]) 
     for index, bar in enumerate(bars):
         y = 4 + index * ROW
         width = round(span * max(bar.value, 0) / top, 1)
-        label = bar.label if len(bar.label) <= 20 else bar.label[:19] + "…"
+        label = bar.label if len(bar.label) <= 14 else bar.label[:13] + "…"
         parts.append(
             f'<g class="bar"><text x="{LABEL_WIDTH - 8}" y="{y + BAR - 4}" '
             f'text-anchor="end">{escape(label)}</text>'

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from bot.app import DASHBOARD, DISPATCHER
 from bot.chat.i18n import Catalogs
 from bot.config import Settings
-from bot.dashboard import Dashboard, Section, routes
+from bot.dashboard import Dashboard, Section, charts, routes
 from bot.dashboard.auth import COOKIE
 from kinerja.services.dashboard import LoginRefused, Viewer, issue_link
 from storage.models import Employee, Unit
@@ -159,7 +159,8 @@ async def test_charts_page_draws_minutes_per_unit_as_inline_svg(client: Client) 
     # The rejected 500 minutes and October's entry do not count.
     assert "210 menit" in svg and "60 menit" in svg and ">0 menit<" in svg
     widths = [float(w) for w in re.findall(r'<rect x="\d+" y="\d+" width="([\d.]+)"', svg)]
-    assert widths[0] == 400 and widths[1] == pytest.approx(400 * 60 / 210, abs=0.1)
+    span = charts.WIDTH - charts.LABEL_WIDTH - charts.VALUE_WIDTH
+    assert widths[0] == span and widths[1] == pytest.approx(span * 60 / 210, abs=0.1)
     assert widths[2] == 0
     assert 'role="img"' in svg and "<title" in svg
 
