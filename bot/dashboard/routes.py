@@ -125,7 +125,7 @@ class Dashboard:
     @web.middleware
     async def errors(self, request: web.Request, handler: Any) -> web.StreamResponse:
         """A polite page for anything that goes wrong under /admin, never a traceback."""
-        if not request.path.startswith(PREFIX):
+        if request.path != PREFIX and not request.path.startswith(f"{PREFIX}/"):
             return await handler(request)  # type: ignore[no-any-return]
         try:
             return await handler(request)  # type: ignore[no-any-return]

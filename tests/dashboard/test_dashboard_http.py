@@ -16,10 +16,12 @@ from pytest_aiohttp import AiohttpClient
 from sqlalchemy import select, update
 
 from bot.app import DASHBOARD, DISPATCHER
+from bot.chat.dispatcher import Dispatcher
 from bot.chat.i18n import Catalogs
 from bot.config import Settings
 from bot.dashboard import Dashboard, Section, charts, routes
 from bot.dashboard.auth import COOKIE
+from handlers import ROUTERS
 from kinerja.services.dashboard import LoginRefused, Viewer, issue_link
 from storage.models import Employee, Unit
 from storage.uow import SessionFactory, UnitOfWork
@@ -428,3 +430,18 @@ def test_the_link_address_defaults_to_where_browsers_reach_the_service() -> None
     assert listening_everywhere.dashboard_url == "http://127.0.0.1:9000"
     with pytest.raises(ValidationError):
         Settings(public_url="kinerja.example.go.id")
+
+
+async def test_without_the_composition_root_the_feature_says_the_address_is_not_set(
+    sessions: SessionFactory, catalogs: Catalogs
+) -> None:
+    await populate(sessions)
+    dispatcher = Dispatcher(ROUTERS, sessions, catalogs, clock=lambda: NOW)
+    rina = Chat(dispatcher, "rina")
+    await rina.send("/dasbor")
+    assert "PUBLIC_URL" in rina.text and "/admin/login" not in rina.text
+    await rina.send("/menu")
+    assert "Dasbor web" in rina.labels()
+    siti = Chat(dispatcher, "siti")
+    await siti.send("/menu")
+    assert "Dasbor web" not in siti.labels()
