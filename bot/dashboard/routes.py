@@ -331,7 +331,7 @@ async def _broadcasts(uow: UnitOfWork, viewer: Viewer, now: datetime) -> Mapping
 
 async def _charts(uow: UnitOfWork, viewer: Viewer, now: datetime) -> Mapping[str, Any]:
     month, minutes = await service.month_minutes(uow, viewer, now)
-    statuses = await service.unit_statuses(uow, viewer, now)
+    statuses = await service.unit_statuses(uow, viewer, now, pending=False)
     return {
         "month": month,
         "minutes": minutes,

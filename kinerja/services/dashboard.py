@@ -248,14 +248,17 @@ async def _calendars(uow: UnitOfWork, days: Iterable[date]) -> dict[bool, WorkCa
     return {six: await calendar_for(uow, first, last, six_day_week=six) for six in (False, True)}
 
 
-async def unit_statuses(uow: UnitOfWork, viewer: Viewer, now: datetime) -> list[UnitStatus]:
-    """Each visible unit today: staff, how many logged, entries waiting for approval."""
+async def unit_statuses(
+    uow: UnitOfWork, viewer: Viewer, now: datetime, *, logged: bool = True, pending: bool = True
+) -> list[UnitStatus]:
+    """Each visible unit today: staff, how many logged, entries waiting for approval (the
+    last two only when asked for: each is a scan of many entries; zeros otherwise)."""
     units = await uow.dashboard.units(viewer.units)
     days = _days_by_zone(units, now)
     calendars = await _calendars(uow, days.values())
     staff = await uow.dashboard.staff_counts(viewer.units)
-    logged = await uow.dashboard.logged_today(days, viewer.units)
-    pending = await uow.dashboard.pending_by_unit(viewer.units)
+    logged_by_unit = await uow.dashboard.logged_today(days, viewer.units) if logged else {}
+    pending_by_unit = await uow.dashboard.pending_by_unit(viewer.units) if pending else {}
     statuses = []
     for unit in units:
         local_now = _local(now, unit.timezone)
@@ -267,8 +270,8 @@ async def unit_statuses(uow: UnitOfWork, viewer: Viewer, now: datetime) -> list[
                 working_day=calendar.is_working_day(local_now.date()),
                 day_off_name=calendar.day_off_name(local_now.date()),
                 staff=staff.get(unit.id, 0),
-                logged=logged.get(unit.id, 0),
-                pending=pending.get(unit.id, 0),
+                logged=logged_by_unit.get(unit.id, 0),
+                pending=pending_by_unit.get(unit.id, 0),
             )
         )
     return statuses
@@ -277,7 +280,7 @@ async def unit_statuses(uow: UnitOfWork, viewer: Viewer, now: datetime) -> list[
 async def idle_today(uow: UnitOfWork, viewer: Viewer, now: datetime) -> list[IdleGroup]:
     """Per visible unit, who has nothing dated today and is not on leave; nobody is listed for a
     unit whose today is not a working day (a weekend, a holiday, cuti bersama)."""
-    statuses = await unit_statuses(uow, viewer, now)
+    statuses = await unit_statuses(uow, viewer, now, logged=False, pending=False)
     working = {s.unit.id for s in statuses if s.working_day}
     days = _days_by_zone((s.unit for s in statuses), now)
     people: dict[int, list[IdleEmployee]] = {}
