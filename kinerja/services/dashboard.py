@@ -61,9 +61,6 @@ class Viewer:
     person: Person
     units: frozenset[int] | None
 
-    def sees(self, unit_id: int) -> bool:
-        return self.units is None or unit_id in self.units
-
 
 def token_hash(raw: str) -> str:
     """SHA-256 is enough: the tokens are 256 random bits, not passwords to brute-force."""
