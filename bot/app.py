@@ -28,7 +28,8 @@ from bot.chat.dispatcher import Dispatcher
 from bot.chat.i18n import Catalogs
 from bot.chat.router import Router
 from bot.config import Settings
-from handlers import COMMANDS, ROUTERS
+from bot.dashboard import Dashboard
+from handlers import COMMANDS, ROUTERS, dashboard_login
 from kinerja.activities import WorkPolicy
 from kinerja.evaluation import policy_of
 from scheduler.approval_jobs import ApprovalJobs
@@ -38,7 +39,7 @@ from scheduler.reminder_jobs import ReminderJobs
 from scheduler.runner import Scheduler, add_evaluation_jobs
 from storage.database import Database, create_database
 from storage.migrate import is_current, upgrade
-from storage.uow import session_factory
+from storage.uow import SessionFactory, session_factory
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE = web.AppKey("database", Database)
@@ -48,6 +49,7 @@ TELEGRAM = web.AppKey("telegram", TelegramChannel)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 OUTBOX = web.AppKey("outbox", OutboxDrainer)
 WHATSAPP = web.AppKey("whatsapp", WhatsAppChannel)
+DASHBOARD = web.AppKey("dashboard", Dashboard)
 TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram"
 WHATSAPP_WEBHOOK_PATH = "/webhooks/whatsapp"
 log = logging.getLogger(__name__)
@@ -80,8 +82,13 @@ def build_app(
         evaluation_period=settings.evaluation_period,
         evaluation_window_days=settings.evaluation_window_days,
     )
-    dispatcher = Dispatcher(
+    features = dashboard_login.bind(
         ROUTERS if routers is None else routers,
+        settings.dashboard_url,
+        settings.dashboard_link_minutes,
+    )
+    dispatcher = Dispatcher(
+        features,
         sessions,
         catalogs,
         settings.default_language,
@@ -115,6 +122,9 @@ def build_app(
     app.cleanup_ctx.append(_scheduler)
     app.on_startup.append(_freeze_startup_objects)  # after the cleanup_ctx start-ups above
     app.router.add_get("/healthz", _healthz)
+    dashboard = app[DASHBOARD] = _dashboard(settings, sessions, catalogs)
+    app.middlewares.append(dashboard.errors)
+    app.router.add_routes(dashboard.routes())
     senders: dict[str, Sender] = {}
     if settings.telegram_bot_token is not None:
         telegram = _telegram_channel(settings, dispatcher, catalogs)
@@ -153,6 +163,20 @@ def build_app(
     app[OUTBOX] = drainer
     app.cleanup_ctx.append(_outbox_lifecycle)  # last: starts after the channels, stops first
     return app
+
+
+def _dashboard(settings: Settings, sessions: SessionFactory, catalogs: Catalogs) -> Dashboard:
+    """The admin dashboard; its cookie is Secure when browsers reach the service over https."""
+    secret = settings.dashboard_secret
+    if secret is None:
+        log.info("DASHBOARD_SECRET is not set: dashboard sessions last until a restart")
+    return Dashboard(
+        sessions,
+        catalogs,
+        secret=secret.get_secret_value().encode() if secret else None,
+        secure_cookie=settings.dashboard_url.startswith("https://"),
+        session_minutes=settings.dashboard_session_minutes,
+    )
 
 
 def _database_for(settings: Settings) -> Database:

@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     whatsapp_template_notice: str = Field(default="kinerja_pemberitahuan", pattern=_TEMPLATE)
     whatsapp_template_language: str = Field(default="id", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The address browsers reach this service at (behind a proxy: its public https URL); the
+    # admin dashboard's login links point there. Unset: the origin of TELEGRAM_WEBHOOK_URL, else
+    # http://HTTP_HOST:HTTP_PORT.
+    public_url: str | None = None
+    # Signs dashboard session cookies; set the same value on every worker. Unset: a random key
+    # per process (sessions then end when the process restarts).
+    dashboard_secret: SecretStr | None = None
+    dashboard_link_minutes: int = Field(default=10, ge=1, le=60)
+    dashboard_session_minutes: int = Field(default=480, ge=5, le=1440)
 
     @field_validator("database_url")
     @classmethod
@@ -123,7 +132,7 @@ class Settings(BaseSettings):
         hours, minutes = self.approval_digest_time.split(":")
         return int(hours), int(minutes)
 
-    @field_validator("telegram_api_url", "telegram_webhook_url", "whatsapp_api_url")
+    @field_validator("telegram_api_url", "telegram_webhook_url", "whatsapp_api_url", "public_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -152,6 +161,17 @@ class Settings(BaseSettings):
         if not str(self.whatsapp_phone_number_id).isdigit():
             raise ValueError("whatsapp_phone_number_id must be the numeric phone number id")
         return self
+
+    @property
+    def dashboard_url(self) -> str:
+        """Where the dashboard is reached from outside: `PUBLIC_URL`, else a best guess."""
+        if self.public_url:
+            return self.public_url
+        if self.telegram_webhook_url:
+            scheme, rest = self.telegram_webhook_url.split("://", 1)
+            return f"{scheme}://{rest.split('/', 1)[0]}"
+        host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::") else self.http_host  # noqa: S104
+        return f"http://{host}:{self.http_port}"
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,6 +14,7 @@ from handlers import (
     broadcast,
     calendar_admin,
     cancel,
+    dashboard_login,
     deadline,
     delegation,
     evaluation,
@@ -55,6 +56,7 @@ ROUTERS: tuple[Router, ...] = (
     skp.router,
     evaluation.router,
     report.router,
+    dashboard_login.router,
     fallback.router,
 )
 

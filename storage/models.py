@@ -471,3 +471,27 @@ class SkpComment(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+class DashboardToken(Base):
+    """A web dashboard credential, stored only as a hash: a one-time login link (`link`, used
+    once within minutes) or the browser session it was exchanged for (`session`, ended by
+    logout or expiry). A database leak must not let anyone in."""
+
+    __tablename__ = "dashboard_tokens"
+    __table_args__ = (
+        CheckConstraint("kind IN ('link', 'session')", name="kind"),
+        Index("ix_dashboard_tokens_employee_id", "employee_id"),
+        Index("ix_dashboard_tokens_expires_at", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    employee_id: Mapped[int] = mapped_column(ForeignKey("employees.id"))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A link: when it was exchanged; a session: when it was logged out.
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
