@@ -27,6 +27,7 @@ from bot.chat.delivery import Sender
 from bot.chat.dispatcher import Dispatcher
 from bot.chat.i18n import Catalogs
 from bot.chat.router import Router
+from bot.citizen_app import add_citizen_channel
 from bot.config import Settings
 from handlers import COMMANDS, ROUTERS
 from kinerja.activities import WorkPolicy
@@ -152,6 +153,9 @@ def build_app(
     sessions.on_outbox_commit(drainer.notify)
     app[OUTBOX] = drainer
     app.cleanup_ctx.append(_outbox_lifecycle)  # last: starts after the channels, stops first
+    add_citizen_channel(
+        app, settings, catalogs, sessions, app[SCHEDULER], transactions=transactions, demo=demo
+    )
     return app
 
 

@@ -14,6 +14,7 @@ from handlers import (
     broadcast,
     calendar_admin,
     cancel,
+    citizen_admin,
     delegation,
     evaluation,
     fallback,
@@ -53,6 +54,7 @@ ROUTERS: tuple[Router, ...] = (
     skp.router,
     evaluation.router,
     report.router,
+    citizen_admin.router,
     fallback.router,
 )
 

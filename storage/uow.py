@@ -14,6 +14,7 @@ from storage.repositories.audit import AuditRepository
 from storage.repositories.calendar import CalendarRepository
 from storage.repositories.channel_contacts import ChannelContactRepository
 from storage.repositories.chat import ChatRepository
+from storage.repositories.citizen import CitizenRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.employees import EmployeeRepository, UnitRepository
 from storage.repositories.identities import IdentityRepository
@@ -85,6 +86,7 @@ class UnitOfWork:
     calendar: CalendarRepository
     reminders: ReminderRepository
     performance: PerformanceRepository
+    citizen: CitizenRepository
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -107,6 +109,7 @@ class UnitOfWork:
         self.calendar = CalendarRepository(self.session)
         self.reminders = ReminderRepository(self.session)
         self.performance = PerformanceRepository(self.session)
+        self.citizen = CitizenRepository(self.session)
         return self
 
     async def __aexit__(
