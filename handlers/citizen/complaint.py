@@ -59,12 +59,28 @@ async def start(ctx: ChatContext, event: ButtonPress | Command) -> Reply:
                 text=ctx.t("citizen.complaint.ask_text", service=service.name, min=MIN_COMPLAINT),
                 buttons=back(ctx),
             )
+    return await _pick_service(ctx, None)
+
+
+async def _pick_service(ctx: ChatContext, lead: str | None) -> Text:
     services = await ctx.uow.citizen.services(active_only=True)
     ctx.state.enter(FLOW, "complaint_service")
     buttons = [Button(s.name[:40], PICK.pack(s=s.id)) for s in services[:10]]
+    text: str = ctx.t("citizen.complaint.pick_service")
     return Text(
-        text=ctx.t("citizen.complaint.pick_service"),
+        text=f"{lead}\n\n{text}" if lead else text,
         buttons=(*keyboard(buttons, per_row=1), *back(ctx)),
+    )
+
+
+def _consent_question(ctx: ChatContext, lead: str | None = None) -> Text:
+    text: str = ctx.t("citizen.complaint.ask_consent")
+    return Text(
+        text=f"{lead}\n\n{text}" if lead else text,
+        buttons=(
+            (Button(ctx.t("btn.citizen.consent_yes"), CONSENT.pack(v="y")),),
+            (Button(ctx.t("btn.citizen.consent_no"), CONSENT.pack(v="n")),),
+        ),
     )
 
 
@@ -104,8 +120,10 @@ async def typed(ctx: ChatContext, event: TextMessage) -> HandlerResult:
         return _text_given(ctx, event.text)
     if ctx.state.step == "complaint_contact":
         return await _contact_given(ctx, event.text)
-    if ctx.state.step in ("complaint_service", "complaint_consent"):
-        return Text(text=ctx.t("citizen.use_buttons"), buttons=back(ctx))
+    if ctx.state.step == "complaint_service":
+        return await _pick_service(ctx, ctx.t("citizen.use_buttons"))
+    if ctx.state.step == "complaint_consent":
+        return _consent_question(ctx, ctx.t("citizen.use_buttons"))
     return SKIP
 
 
@@ -122,13 +140,7 @@ def _text_given(ctx: ChatContext, text: str) -> Reply:
         )
     ctx.state.data["text"] = cleaned
     ctx.state.step = "complaint_consent"
-    return Text(
-        text=ctx.t("citizen.complaint.ask_consent"),
-        buttons=(
-            (Button(ctx.t("btn.citizen.consent_yes"), CONSENT.pack(v="y")),),
-            (Button(ctx.t("btn.citizen.consent_no"), CONSENT.pack(v="n")),),
-        ),
-    )
+    return _consent_question(ctx)
 
 
 @router.button(CONSENT, access=Access.PUBLIC)

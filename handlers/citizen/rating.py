@@ -16,6 +16,7 @@ from bot.chat.router import SKIP, Access, HandlerResult, Router
 from handlers.citizen.common import (
     ANSWER,
     COMMENT,
+    COMPLAIN,
     DONE,
     FLOW,
     LIST,
@@ -99,7 +100,8 @@ def _ask_quick(ctx: ChatContext, service: ServiceRecord, counter: CounterRecord 
     if turn.staff_unit_id is not None and turn.staff_unit_id == service.unit_id:
         text = f"{ctx.t('citizen.staff_own_unit')}\n\n{text}"
     cid = counter.id if counter else 0
-    return Text(text=text, buttons=(*quick_buttons(ctx, service.id, cid), *back(ctx)))
+    complain = Button(ctx.t("btn.citizen.complain"), COMPLAIN.pack(s=service.id))
+    return Text(text=text, buttons=(*quick_buttons(ctx, service.id, cid), (complain,), *back(ctx)))
 
 
 @router.button(QUICK, access=Access.PUBLIC)
