@@ -21,9 +21,14 @@ from bot.render.ikm_chart import IkmLabels, IkmSheet, ikm_chart, ikm_xlsx
 from kinerja.ikm import ELEMENT_KEYS, Ikm, period_bounds, to_2dp
 from kinerja.people import MenuRole, Role, local_now
 from kinerja.services import complaints
-from kinerja.services.citizen import CatalogError, add_counter, add_service, scope_of
+from kinerja.services.citizen import (
+    CatalogError,
+    ComplaintRecord,
+    add_counter,
+    add_service,
+    scope_of,
+)
 from kinerja.services.ikm import UnitIkm, ikm_per_unit
-from storage.repositories.citizen import ComplaintRecord
 
 router = Router("citizen_admin")
 IKM = Payload("ik")
@@ -36,7 +41,7 @@ RESOLVE = Payload("qr", "c")
 FLOW = "citizen_admin"
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_ANSWER = 2000
-router.menu_item("btn.ikm", IKM.pack(), MenuRole.ATASAN, MenuRole.ADMIN, order=23)
+router.menu_item("btn.ikm", IKM.pack(), MenuRole.ADMIN, order=23)
 router.menu_item("btn.complaints", COMPLAINTS.pack(), MenuRole.ADMIN, order=24)
 
 

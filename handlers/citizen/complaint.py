@@ -28,7 +28,7 @@ from handlers.citizen.common import (
 from kinerja.citizen import MAX_COMPLAINT, MIN_COMPLAINT
 from kinerja.phone import PhoneError, normalize_phone
 from kinerja.services import complaints
-from storage.repositories.citizen import ComplaintRecord
+from kinerja.services.citizen import ComplaintRecord
 
 router = Router("citizen_complaint")
 

@@ -31,7 +31,7 @@ from handlers.citizen.common import (
 from kinerja.citizen import MAX_COMMENT, BadLink, parse_quick_rating, parse_service_link
 from kinerja.ikm import ELEMENT_KEYS, ELEMENTS
 from kinerja.services import citizen as citizen_service
-from storage.repositories.citizen import CounterRecord, ServiceRecord
+from kinerja.services.citizen import CounterRecord, ServiceRecord
 
 router = Router("citizen_rating")
 LIST_LIMIT = 10

@@ -12,7 +12,11 @@ from kinerja.citizen import normalise_code, valid_counter_code, valid_service_co
 from kinerja.ikm import ELEMENTS, valid_score
 from kinerja.people import Person, Role
 from kinerja.reminders import unit_tree
-from storage.repositories.citizen import CounterRecord, ServiceRecord
+
+# Re-exported: the records handlers see (handlers may not import storage themselves).
+from storage.repositories.citizen import ComplaintRecord as ComplaintRecord
+from storage.repositories.citizen import CounterRecord as CounterRecord
+from storage.repositories.citizen import ServiceRecord as ServiceRecord
 from storage.uow import UnitOfWork
 
 CITIZEN_CHANNELS = ("citizen-telegram", "citizen-whatsapp", "citizen-web")
