@@ -129,7 +129,8 @@ def build_app(
         app[WHATSAPP] = whatsapp
         app.cleanup_ctx.append(_whatsapp_lifecycle)
         app.router.add_get(WHATSAPP_WEBHOOK_PATH, whatsapp.verify)
-        app.router.add_post(WHATSAPP_WEBHOOK_PATH, whatsapp.webhook)
+        if not settings.citizen_whatsapp_phone_number_id:  # else bot.citizen_app routes it
+            app.router.add_post(WHATSAPP_WEBHOOK_PATH, whatsapp.webhook)
         senders["whatsapp"] = WhatsAppSender(whatsapp)
     if settings.web_chat_enabled or demo:
         inbox = WebInbox()

@@ -15,9 +15,12 @@ from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
 from bot.channels.citizen_web import CitizenWebChat
+from bot.channels.citizen_whatsapp import CitizenWhatsApp, NumberRouter
 from bot.channels.telegram import ALLOWED_UPDATES, TelegramChannel, TelegramSender
 from bot.channels.telegram_request import AiohttpRequest
 from bot.channels.web import WebInbox
+from bot.channels.whatsapp.channel import WhatsAppSender
+from bot.channels.whatsapp.client import GraphClient
 from bot.chat.citizen_gate import CITIZEN_CHANNEL, CitizenGate, CitizenSender
 from bot.chat.delivery import Sender
 from bot.chat.i18n import Catalogs
@@ -33,6 +36,7 @@ CITIZEN_GATE = web.AppKey("citizen_gate", CitizenGate)
 CITIZEN_TELEGRAM = web.AppKey("citizen_telegram", TelegramChannel)
 CITIZEN_OUTBOX = web.AppKey("citizen_outbox", OutboxDrainer)
 CITIZEN_WEB_INBOX = web.AppKey("citizen_web_inbox", WebInbox)
+CITIZEN_WHATSAPP = web.AppKey("citizen_whatsapp", CitizenWhatsApp)
 CITIZEN_WEBHOOK_PATH = "/webhooks/citizen-telegram"
 log = logging.getLogger(__name__)
 
@@ -62,7 +66,8 @@ def add_citizen_channel(
     secret = settings.citizen_secret
     web_on = settings.citizen_web_enabled or demo
     telegram_on = settings.citizen_telegram_bot_token is not None
-    if not (web_on or telegram_on):
+    whatsapp_on = settings.citizen_whatsapp_phone_number_id is not None
+    if not (web_on or telegram_on or whatsapp_on):
         return
     if secret is None:  # demo without a configured secret: a per-process one
         import secrets as random
@@ -89,6 +94,10 @@ def add_citizen_channel(
             app.router.add_post(CITIZEN_WEBHOOK_PATH, channel.webhook)
         name = CITIZEN_CHANNEL["telegram"]
         senders[name] = CitizenSender(TelegramSender(channel), gate, name)
+    if whatsapp_on:
+        citizen_wa = _whatsapp(app, settings, gate)
+        name = CITIZEN_CHANNEL["whatsapp"]
+        senders[name] = CitizenSender(WhatsAppSender(citizen_wa), gate, name)
     if web_on:
         inbox = WebInbox()
         app[CITIZEN_WEB_INBOX] = inbox
@@ -98,7 +107,10 @@ def add_citizen_channel(
     drainer = OutboxDrainer(
         gate,
         senders,
-        rates={CITIZEN_CHANNEL["telegram"]: settings.telegram_rate},
+        rates={
+            CITIZEN_CHANNEL["telegram"]: settings.telegram_rate,
+            CITIZEN_CHANNEL["whatsapp"]: settings.whatsapp_rate,
+        },
         chat_rates={CITIZEN_CHANNEL["telegram"]: settings.telegram_chat_rate},
         round_seconds=0.5,
         batch_size=200,
@@ -107,6 +119,35 @@ def add_citizen_channel(
     app[CITIZEN_OUTBOX] = drainer
     app.cleanup_ctx.append(_outbox_lifecycle)
     add_citizen_jobs(scheduler, CitizenJobs(sessions, policy), settings.digest_hour_minute)
+
+
+def _whatsapp(app: web.Application, settings: Settings, gate: CitizenGate) -> CitizenWhatsApp:
+    """The citizen number shares the app (token, secret, webhook URL) with the staff number;
+    one router splits each webhook body by `phone_number_id`."""
+    from bot.app import WHATSAPP, WHATSAPP_WEBHOOK_PATH
+
+    staff = app[WHATSAPP]
+    number = settings.citizen_whatsapp_phone_number_id
+    token, secret = settings.whatsapp_token, settings.whatsapp_app_secret
+    assert number and token is not None and secret is not None
+    channel = CitizenWhatsApp(
+        GraphClient(settings.whatsapp_api_url, token.get_secret_value(), number),
+        gate,
+        staff.book,  # required by the base class; the citizen channel never writes to it
+        app_secret=secret.get_secret_value(),
+        verify_token=staff._verify_token,
+        list_button=staff.list_button,
+    )
+    app[CITIZEN_WHATSAPP] = channel
+    app.cleanup_ctx.append(_whatsapp_lifecycle)
+    router = NumberRouter(staff, channel, secret.get_secret_value())
+    app.router.add_post(WHATSAPP_WEBHOOK_PATH, router.webhook)
+    return channel
+
+
+async def _whatsapp_lifecycle(app: web.Application) -> AsyncIterator[None]:
+    yield
+    await app[CITIZEN_WHATSAPP].close()
 
 
 def _telegram(settings: Settings, gate: CitizenGate, catalogs: Catalogs) -> TelegramChannel:

@@ -94,7 +94,12 @@ class CitizenGate(Dispatcher):
     def alias(self, raw_channel: str, user_id: str) -> str:
         return pseudonym(self.secret, CITIZEN_CHANNEL[raw_channel], user_id)
 
-    async def handle(self, event: Inbound, caps: Capabilities) -> list[Outgoing]:
+    async def handle(
+        self, event: Inbound, caps: Capabilities, *, address: str | None = None
+    ) -> list[Outgoing]:
+        """As `Dispatcher.handle`, behind the pseudonym. `address`: where the platform answers
+        this user when it is not their id (WhatsApp's phone number beside a business-scoped
+        user id); sealed for a complainant who agrees to hear back."""
         raw_channel = event.channel
         channel = CITIZEN_CHANNEL[raw_channel]
         alias = self.alias(raw_channel, event.user_id)
@@ -111,7 +116,7 @@ class CitizenGate(Dispatcher):
             raw_channel=raw_channel,
             policy=self.citizen_policy,
             secret=self.secret,
-            raw_address=event.user_id,
+            raw_address=address or event.user_id,
             staff_unit_id=await self._staff_unit(raw_channel, event.user_id),
         )
         update_id = event.update_id
