@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from bot.chat.callbacks import Payload, PayloadError
@@ -449,3 +450,39 @@ async def services(ctx: ChatContext, event: Command) -> Reply:
         )
     lines.append(ctx.t("services.usage"))
     return Text(text="\n".join(lines), buttons=ctx.back_to_menu())
+
+
+# --- attribution --------------------------------------------------------------------------------
+
+
+@router.command("nilai_warga", "citizen_ratings", access=Access.REGISTERED)
+async def my_ratings(ctx: ChatContext, _event: Command) -> Reply:
+    """Citizens' quick ratings attributed to this ASN (as a counter's or service's officer),
+    this month and this year; an atasan sees each staff member's too."""
+    assert ctx.person is not None
+    today = local_now(ctx.person, ctx.now()).date()
+    month, year = period_bounds(f"{today:%Y-%m}"), period_bounds(f"{today:%Y}")
+    lines = [ctx.t("attribution.title")]
+    people = [(ctx.person.id, ctx.person.name)]
+    people += [(sid, name) for sid, name in await ctx.uow.employees.staff_ids(ctx.person.id)]
+    for employee_id, name in people:
+        in_month = await ctx.uow.citizen.officer_ratings(employee_id, *month)
+        in_year = await ctx.uow.citizen.officer_ratings(employee_id, *year)
+        lines.append(
+            ctx.t(
+                "attribution.line",
+                name=name,
+                month=in_month[0],
+                month_avg=_average(ctx, in_month),
+                year=in_year[0],
+                year_avg=_average(ctx, in_year),
+            )
+        )
+    return Text(text="\n".join(lines), buttons=ctx.back_to_menu())
+
+
+def _average(ctx: ChatContext, counted: tuple[int, float]) -> str:
+    count, average = counted
+    if not count:
+        return "—"
+    return ctx.t.number(Decimal(str(round(average, 2))))
