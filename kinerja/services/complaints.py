@@ -5,6 +5,7 @@ change told to the citizen (when they agreed to hear back on the channel they wr
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -37,14 +38,12 @@ async def file_complaint(
 ) -> ComplaintRecord:
     """Open a complaint with its ticket and deadline, and queue a card to the unit's admins."""
     today = now.astimezone(ZoneInfo(service.unit_timezone)).date()
-    prefix = f"ADU{today:%y%m}-"
-    number = await uow.citizen.next_ticket_number(prefix)
     calendar = await calendar_for(uow, today, today + timedelta(days=60))
     due = today
     for _ in range(policy.response_days):
         due = calendar.next_working_day(due)
     complaint_id = await uow.citizen.add_complaint(
-        ticket=f"{prefix}{number:04d}",
+        ticket=f"new-{secrets.token_hex(8)}",  # numbered from the row id just below
         citizen_id=citizen_id,
         service_id=service.id,
         unit_id=service.unit_id,
@@ -57,6 +56,10 @@ async def file_complaint(
         reply_to=reply_to,
         due_on=due,
         now=now,
+    )
+    # The row id makes the number unique without a race between two filings.
+    await uow.citizen.set_complaint(
+        complaint_id, now, ticket=f"ADU{today:%y%m}-{complaint_id:04d}"
     )
     complaint = await uow.citizen.complaint(complaint_id)
     assert complaint is not None

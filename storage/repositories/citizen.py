@@ -487,12 +487,6 @@ class CitizenRepository:
 
     # --- complaints -----------------------------------------------------------------------------
 
-    async def next_ticket_number(self, prefix: str) -> int:
-        count = await self._session.scalar(
-            select(func.count()).where(CitizenComplaint.ticket.like(f"{prefix}%"))
-        )
-        return int(count or 0) + 1
-
     async def add_complaint(self, **values: Any) -> int:
         values["created_at"] = values["updated_at"] = _utc(values.pop("now"))
         statement = insert(CitizenComplaint).values(**values).returning(CitizenComplaint.id)
