@@ -46,7 +46,14 @@ class CitizenTurn:
     policy: CitizenPolicy
     secret: bytes = dataclasses.field(repr=False)
     raw_address: str = dataclasses.field(repr=False, default="")
-    staff_unit_id: int | None = None  # the sender is a registered ASN of this unit
+    sender_id: str = dataclasses.field(repr=False, default="")
+
+    async def staff_unit(self, uow: UnitOfWork) -> int | None:
+        """The unit of the active ASN whose staff-bot account sent this (same platform id on
+        both bots), or None. Asked only by the features that care, in their own transaction."""
+        if self.raw_channel == "web" or not self.sender_id:
+            return None
+        return await uow.citizen.staff_unit(self.raw_channel, self.sender_id)
 
     def sealed_address(self) -> str:
         """The raw address sealed for storage, for a complainant who agreed to hear back."""
@@ -117,7 +124,7 @@ class CitizenGate(Dispatcher):
             policy=self.citizen_policy,
             secret=self.secret,
             raw_address=address or event.user_id,
-            staff_unit_id=await self._staff_unit(raw_channel, event.user_id),
+            sender_id=event.user_id,
         )
         update_id = event.update_id
         if raw_channel == "web":  # "<session>:<message>": the session token is an id too
@@ -135,14 +142,6 @@ class CitizenGate(Dispatcher):
             return await super().handle(masked, caps)
         finally:
             _TURN.reset(token)
-
-    async def _staff_unit(self, raw_channel: str, user_id: str) -> int | None:
-        """The unit of the ASN using this account on the staff bot, if any (same platform id:
-        Telegram user ids and WhatsApp numbers are the same for both bots)."""
-        if raw_channel == "web":
-            return None
-        async with self.transactions, UnitOfWork(self.sessions) as uow:
-            return await uow.citizen.staff_unit(raw_channel, user_id)
 
     async def render_push(
         self,

@@ -53,7 +53,7 @@ async def start(ctx: ChatContext, event: Command) -> Reply:
     if link.counter is not None:
         counter = await ctx.uow.citizen.counter(service.id, link.counter)
         # An unknown counter still rates the service; only the attribution is lost.
-    return _ask_quick(ctx, service, counter)
+    return await _ask_quick(ctx, service, counter)
 
 
 @router.button(LIST, access=Access.PUBLIC)
@@ -77,7 +77,7 @@ async def pick(ctx: ChatContext, event: ButtonPress) -> Reply:
     service = await _service_from(ctx, PICK, event.payload)
     if service is None:
         return await _service_list(ctx, ctx.t("citizen.link.unknown", code="?"))
-    return _ask_quick(ctx, service, None)
+    return await _ask_quick(ctx, service, None)
 
 
 async def _service_from(ctx: ChatContext, payload: object, data: str) -> ServiceRecord | None:
@@ -90,14 +90,15 @@ async def _service_from(ctx: ChatContext, payload: object, data: str) -> Service
     return service if service is not None and service.active else None
 
 
-def _ask_quick(ctx: ChatContext, service: ServiceRecord, counter: CounterRecord | None) -> Text:
+async def _ask_quick(
+    ctx: ChatContext, service: ServiceRecord, counter: CounterRecord | None
+) -> Text:
     ctx.state.enter(FLOW, "rate", service=service.id, counter=counter.id if counter else 0)
     where = ctx.t("citizen.counter", counter=counter.code) if counter else ""
     text: str = ctx.t(
         "citizen.ask_quick", service=service.name, unit=service.unit_name, where=where
     )
-    turn = citizen_turn()
-    if turn.staff_unit_id is not None and turn.staff_unit_id == service.unit_id:
+    if await citizen_turn().staff_unit(ctx.uow) == service.unit_id:
         text = f"{ctx.t('citizen.staff_own_unit')}\n\n{text}"
     cid = counter.id if counter else 0
     complain = Button(ctx.t("btn.citizen.complain"), COMPLAIN.pack(s=service.id))
@@ -145,7 +146,7 @@ async def _rate(ctx: ChatContext, service_id: int, counter_id: int, score: int) 
     if service is None or not service.active:
         return await _service_list(ctx, ctx.t("citizen.link.unknown", code="?"))
     turn = citizen_turn()
-    if turn.staff_unit_id is not None and turn.staff_unit_id == service.unit_id:
+    if await turn.staff_unit(ctx.uow) == service.unit_id:
         ctx.state.clear()
         return citizen_menu(ctx, ctx.t("citizen.staff_refused"))
     counters = await ctx.uow.citizen.counters(service.id) if counter_id else []
@@ -218,7 +219,7 @@ async def survey_answer(ctx: ChatContext, event: ButtonPress) -> Reply:
     except (PayloadError, ValueError):
         return citizen_menu(ctx, ctx.t("citizen.stale"))
     complete = await citizen_service.answer_element(
-        ctx.uow, await citizen_id(ctx), rating_id, element, score, ctx.now()
+        ctx.uow, ctx.identity.external_id, rating_id, element, score, ctx.now()
     )
     if complete is None:
         return citizen_menu(ctx, ctx.t("citizen.stale"))

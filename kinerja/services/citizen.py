@@ -141,14 +141,13 @@ async def _watch_burst(
 
 
 async def answer_element(
-    uow: UnitOfWork, citizen_id: int, rating_id: int, element: int, score: int, now: datetime
+    uow: UnitOfWork, pseudonym: str, rating_id: int, element: int, score: int, now: datetime
 ) -> bool | None:
-    """Store an SKM answer of the citizen's own rating; None when it is not theirs."""
+    """Store an SKM answer of the citizen's own rating; None when it is not theirs (or the
+    element or score is out of range)."""
     if not 1 <= element <= ELEMENTS or not valid_score(score):
         return None
-    if await uow.citizen.rating_owner(rating_id) != citizen_id:
-        return None
-    return await uow.citizen.answer_element(rating_id, element, score, now)
+    return await uow.citizen.answer_element(rating_id, pseudonym, element, score, now)
 
 
 async def scope_of(uow: UnitOfWork, person: Person) -> frozenset[int] | None:

@@ -371,22 +371,22 @@ class CitizenRepository:
         return int(found) if found is not None else None
 
     async def answer_element(
-        self, rating_id: int, element: int, score: int, now: datetime
-    ) -> bool:
-        """Store one SKM answer; True when this made the survey complete."""
+        self, rating_id: int, pseudonym: str, element: int, score: int, now: datetime
+    ) -> bool | None:
+        """Store one SKM answer of the citizen's own rating (one statement, ownership in its
+        WHERE); True when this made the survey complete, None when it is not theirs."""
         column = ELEMENT_COLUMNS[element - 1]
-        await self._session.execute(
-            update(CitizenRating)
-            .where(CitizenRating.id == rating_id)
-            .values({column: score, "updated_at": _utc(now)})
-        )
+        owner = select(Citizen.id).where(Citizen.pseudonym == pseudonym).scalar_subquery()
         row = (
             await self._session.execute(
-                select(*(CitizenRating.__table__.c[c] for c in ELEMENT_COLUMNS)).where(
-                    CitizenRating.id == rating_id
-                )
+                update(CitizenRating)
+                .where(CitizenRating.id == rating_id, CitizenRating.citizen_id == owner)
+                .values({column: score, "updated_at": _utc(now)})
+                .returning(*(CitizenRating.__table__.c[c] for c in ELEMENT_COLUMNS))
             )
-        ).one()
+        ).one_or_none()
+        if row is None:
+            return None
         complete = all(value is not None for value in row)
         if complete:
             await self._session.execute(
