@@ -81,6 +81,20 @@ def service_counter(cli: Cli, args: argparse.Namespace) -> None:
     print(cli.t("cli.citizen.counter_added", code=normalise_code(args.code), counter=counter))
 
 
+def service_active(cli: Cli, args: argparse.Namespace, active: bool) -> None:
+    async def work(uow: UnitOfWork) -> str:
+        service = await uow.citizen.service(normalise_code(args.code))
+        if service is None:
+            raise CatalogError("citizen.catalog.unknown_service", code=args.code)
+        await uow.citizen.update_service(
+            service.id, name=service.name, officer_id=service.officer_id, active=active
+        )
+        return service.code
+
+    code = _run(cli, work)
+    print(cli.t("cli.citizen.enabled" if active else "cli.citizen.disabled", code=code))
+
+
 def service_list(cli: Cli, _args: argparse.Namespace) -> None:
     async def work(uow: UnitOfWork) -> list[str]:
         lines = []
@@ -198,6 +212,12 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser], 
     counter.add_argument("counter", metavar="COUNTER")
     counter.add_argument("--officer", metavar="NIP")
     counter.set_defaults(action=lambda args: service_counter(cli, args))
+    for name, active in (("enable", True), ("disable", False)):
+        toggle = sub.add_parser(
+            name, help=t(f"cli.citizen.help_{name}"), description=t(f"cli.citizen.help_{name}")
+        )
+        toggle.add_argument("code", metavar="CODE")
+        toggle.set_defaults(action=lambda args, on=active: service_active(cli, args, on))
     listing = sub.add_parser(
         "list", help=t("cli.citizen.help_list"), description=t("cli.citizen.help_list")
     )

@@ -290,6 +290,8 @@ def _card(ctx: ChatContext, complaint: ComplaintRecord, lead: str | None = None)
                 phone=complaint.contact_phone or "—",
             )
         )
+    if complaint.photo_ref:
+        lines.append(ctx.t("complaints.photo"))
     if complaint.reply_to is None:
         lines.append(ctx.t("complaints.no_reply_channel"))
     if complaint.answer:

@@ -68,6 +68,11 @@ async def test_catalog_and_qr_poster_decode_to_the_deep_link(
     # Without a bot username the poster links to the web chat.
     assert await kinerja("qr", "KTP", "--output", "plain") == 0
     assert decoded(tmp_path / "plain.png") == ["http://127.0.0.1:8080/layanan?start=svc_KTP"]
+    assert await kinerja("citizen", "disable", "KTP") == 0
+    assert await kinerja("citizen", "list") == 0
+    assert "Perekaman KTP-el (nonaktif)" in capsys.readouterr().out
+    assert await kinerja("citizen", "enable", "ktp") == 0
+    assert await kinerja("citizen", "disable", "NOPE") == 1
     assert await kinerja("qr", "NOPE") == 1
     assert await kinerja("qr", "KTP", "--counter", "L9") == 1
     assert "L9" in capsys.readouterr().err

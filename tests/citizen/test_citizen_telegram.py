@@ -27,6 +27,7 @@ from tests.support.fake_telegram import (
     callback_update,
     command_update,
     contact_update,
+    photo_update,
     start_fake,
     text_update,
 )
@@ -205,3 +206,23 @@ async def _assert_no_raw_id(sessions: SessionFactory, raw: str) -> None:
         for table in tables:
             for row in await uow.session.execute(text(f'SELECT * FROM "{table}"')):
                 assert all(raw not in str(value) for value in row), (table, row)
+
+
+async def test_a_complaint_with_a_photo(
+    client: TestClient[Any, Any], fake: FakeBotApi, sessions: SessionFactory
+) -> None:
+    assert await post(client, command_update(CITIZEN, "start", "svc_KTP")) == 200
+    await press(client, fake, "Pengaduan")
+    assert await post(client, photo_update(CITIZEN, file_id="AgACphoto01")) == 200
+    assert "Foto diterima" in citizen_texts(fake)[-1]
+    assert await post(client, text_update(CITIZEN, "Kursi ruang tunggu patah, lihat foto.")) == 200
+    await press(client, fake, "Tidak usah")
+    async with UnitOfWork(sessions) as uow:
+        complaint = (await uow.session.execute(select(CitizenComplaint))).one()
+    assert complaint.photo_ref == "AgACphoto01" and complaint.reply_to is None
+    # A photo outside a complaint gets the menu, and is not stored.
+    assert await post(client, photo_update(CITIZEN, caption="iseng")) == 200
+    assert "Selamat datang" in citizen_texts(fake)[-1]
+    async with UnitOfWork(sessions) as uow:
+        photos = (await uow.session.execute(select(CitizenComplaint.photo_ref))).scalars().all()
+    assert photos == ["AgACphoto01"]
