@@ -8,6 +8,7 @@ citizens' comments, which only the unit's admins read).
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
@@ -187,17 +188,20 @@ def _ikm_line(ctx: ChatContext, name: str, ikm: Ikm, ratings: int) -> str:
 def _chart(ctx: ChatContext, result: UnitIkm, period: str) -> bytes:
     ikm = result.ikm
     assert ikm.grade is not None
+    plain = html.unescape  # the chart draws plain text, not mini HTML
     return ikm_chart(
         ikm,
         IkmLabels(
-            title=ctx.t("ikm.chart_title", unit=result.unit_name, period=period),
-            elements=[ctx.t(f"citizen.unsur.{key}.name") for key in ELEMENT_KEYS],
-            y_axis=ctx.t("ikm.chart_axis"),
-            footer=ctx.t(
-                "ikm.chart_footer",
-                value=ctx.t.number(to_2dp(ikm.converted)),
-                grade=ikm.grade.value,
-                respondents=ikm.respondents,
+            title=plain(ctx.t("ikm.chart_title", unit=result.unit_name, period=period)),
+            elements=[plain(ctx.t(f"citizen.unsur.{key}.name")) for key in ELEMENT_KEYS],
+            y_axis=plain(ctx.t("ikm.chart_axis")),
+            footer=plain(
+                ctx.t(
+                    "ikm.chart_footer",
+                    value=ctx.t.number(to_2dp(ikm.converted)),
+                    grade=ikm.grade.value,
+                    respondents=ikm.respondents,
+                )
             ),
         ),
     )
@@ -224,8 +228,12 @@ async def ikm_file(ctx: ChatContext, event: ButtonPress) -> Reply:
     )
 
 
-def ikm_workbook(t: Any, result: UnitIkm, period: str) -> bytes:
+def ikm_workbook(translate: Any, result: UnitIkm, period: str) -> bytes:
     """The XLSX export, shared by chat and `kinerja report ikm`."""
+
+    def t(key: str, **params: object) -> str:  # cells are plain text, not mini HTML
+        return html.unescape(str(translate(key, **params)))
+
     blocks = [
         IkmSheet(f"{r.service.code} {r.service.name}", r.ikm, r.ratings) for r in result.services
     ]
