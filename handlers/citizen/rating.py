@@ -134,6 +134,14 @@ async def typed(ctx: ChatContext, event: TextMessage) -> HandlerResult:
         return await _rate(
             ctx, int(ctx.state.data["service"]), int(ctx.state.data.get("counter", 0)), score
         )
+    if step == "rated" and "service" in ctx.state.data:
+        score = parse_quick_rating(event.text)
+        if score is None:
+            return SKIP
+        # A second thought right after rating: the day's rating is updated.
+        return await _rate(
+            ctx, int(ctx.state.data["service"]), int(ctx.state.data.get("counter", 0)), score
+        )
     if step == "survey":
         return Text(text=ctx.t("citizen.survey_use_buttons"), buttons=_survey_keyboard(ctx))
     if step == "comment":
@@ -161,7 +169,9 @@ async def _rate(ctx: ChatContext, service_id: int, counter_id: int, score: int) 
         now=ctx.now(),
         policy=turn.policy,
     )
-    ctx.state.enter(FLOW, "rated", rating=rating_id, service=service.id)
+    ctx.state.enter(
+        FLOW, "rated", rating=rating_id, service=service.id, counter=counter.id if counter else 0
+    )
     return Text(
         text=ctx.t("citizen.thanks_quick", service=service.name),
         buttons=(

@@ -70,6 +70,8 @@ async def test_typed_ratings_and_one_rating_per_day(
     async with UnitOfWork(sessions) as uow:
         budi = await uow.citizen.employee_id_by_nip(BUDI)
     assert await ratings(sessions) == [(4, False, budi)]  # attributed to the counter's officer
+    await citizen.send("3")  # a second thought right away: updated, still attributed
+    assert await ratings(sessions) == [(3, False, budi)]
     await citizen.send("/start svc_KTP_L9")  # an unknown counter: rated, not attributed
     await citizen.send("2")
     assert await ratings(sessions) == [(2, False, None)]  # the same day: updated
