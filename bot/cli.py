@@ -36,6 +36,7 @@ from kinerja.evaluation import PeriodKind
 from kinerja.recap import Recap, parse_month
 from kinerja.roster import RowError, parse_roster
 from kinerja.services.approvals import handover
+from kinerja.services.citizen import seed_demo_services
 from kinerja.services.demo_seed import seed_demo
 from kinerja.services.recap import UnknownUnit, monthly_recap
 from kinerja.services.registration import create_invite, unlink_employee
@@ -375,6 +376,7 @@ async def _seed(settings: Settings) -> None:
         await upgrade(engine)
         async with UnitOfWork(session_factory(engine)) as uow:
             await seed_demo(uow)
+            await seed_demo_services(uow)
             await uow.commit()
     finally:
         await engine.dispose()

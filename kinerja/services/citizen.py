@@ -169,3 +169,18 @@ async def forget_old(uow: UnitOfWork, now: datetime, policy: CitizenPolicy) -> t
     return await uow.citizen.forget_before(
         now - timedelta(days=policy.retention_days), CITIZEN_CHANNELS
     )
+
+
+DEMO_SERVICES = (
+    ("KTP", "Perekaman KTP-el", "DISKOMINFO", (("L1", "199201102019031003"), ("L2", None))),
+    ("IZIN", "Perizinan Usaha", "UPT-TIMUR", ()),
+)
+
+
+async def seed_demo_services(uow: UnitOfWork) -> None:
+    """The demo's public services (for `/layanan` in `kinerja demo`); idempotent."""
+    for code, name, unit, counters in DEMO_SERVICES:
+        if await uow.citizen.service(code) is None:
+            await add_service(uow, code, name, unit)
+        for counter, officer in counters:
+            await add_counter(uow, code, counter, officer)

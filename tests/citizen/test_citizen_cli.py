@@ -14,7 +14,7 @@ from PIL import Image as PILImage
 
 from storage.database import create_database
 from storage.migrate import upgrade
-from storage.uow import session_factory
+from storage.uow import UnitOfWork, session_factory
 from tests.support.chat import seed
 from tests.support.cli import isolate, kinerja
 
@@ -93,3 +93,20 @@ async def test_report_ikm_writes_the_workbook(
     assert rows[2][0] == "KTP Perekaman KTP-el" and rows[2][1] == 0 and rows[2][14] == "—"
     assert await kinerja("report", "ikm", "--unit", "DISKOMINFO", "--period", "2026-13") == 1
     assert await kinerja("report", "ikm", "--unit", "NOPE") == 1
+
+
+async def test_demo_seed_offers_services_twice_harmlessly(tmp_path: Path) -> None:
+    from bot.cli import _seed
+    from bot.config import load_settings
+
+    settings = load_settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}")
+    await _seed(settings)
+    await _seed(settings)
+    database = create_database(settings.database_url)
+    try:
+        async with UnitOfWork(session_factory(database)) as uow:
+            services = {s.code: s for s in await uow.citizen.services()}
+            counters = [c.code for c in await uow.citizen.counters(services["KTP"].id)]
+    finally:
+        await database.dispose()
+    assert sorted(services) == ["IZIN", "KTP"] and counters == ["L1", "L2"]
