@@ -134,16 +134,28 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 
 def _event(body: dict[str, Any], session: str, message_id: str) -> Inbound:
+    """`lang` ("id" or "en", from the page's `?lang=`) is the language hint a bot gets from the
+    user's app: a citizen's first answers follow it."""
     update_id = f"{session}:{message_id}"
     text, button = body.get("text"), body.get("button")
+    lang = body.get("lang")
+    hint = lang if lang in ("id", "en") else None
     if isinstance(button, str) and text is None:
         if not button or len(button.encode()) > MAX_PAYLOAD_BYTES:
             raise _Refused(400, "bad_button")
-        return ButtonPress(channel=CHANNEL, user_id=session, update_id=update_id, payload=button)
+        return ButtonPress(
+            channel=CHANNEL,
+            user_id=session,
+            update_id=update_id,
+            payload=button,
+            language_hint=hint,
+        )
     if isinstance(text, str) and button is None:
         if len(text) > MAX_TEXT:
             raise _Refused(413, "too_long")
         if not text.strip():
             raise _Refused(400, "empty")
-        return text_event(channel=CHANNEL, user_id=session, update_id=update_id, text=text)
+        return text_event(
+            channel=CHANNEL, user_id=session, update_id=update_id, text=text, language_hint=hint
+        )
     raise _Refused(400, "bad_message")

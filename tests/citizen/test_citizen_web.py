@@ -88,6 +88,13 @@ async def test_page_session_rating_and_a_pushed_answer(
     ] == []
 
 
+async def test_the_page_language_reaches_the_chat(client: Client) -> None:
+    replies = await say(client, "english-visitor-session-00000", 1, text="/start", lang="en")
+    assert "Welcome to the feedback service" in replies[0]["text"]
+    replies = await say(client, "indonesian-visitor-session-000", 1, text="/start")
+    assert "Selamat datang" in replies[0]["text"]
+
+
 @pytest.mark.parametrize(
     ("body", "status"),
     [

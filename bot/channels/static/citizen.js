@@ -5,6 +5,7 @@
   const box = document.getElementById("messages");
   let session = null;
   let counter = 0;
+  let language = null;
 
   function sanitise(html) {
     const doc = new DOMParser().parseFromString("<div>" + html + "</div>", "text/html");
@@ -66,6 +67,7 @@
   async function post(body) {
     counter += 1;
     body.session = session; body.id = Date.now().toString(36) + "-" + counter;
+    if (language) body.lang = language;
     const response = await fetch("/layanan/api/messages", {
       method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body),
     });
@@ -82,6 +84,7 @@
   async function start() {
     const params = new URLSearchParams(location.search);
     const config = await (await fetch("/layanan/api/config?lang=" + (params.get("lang") || ""))).json();
+    language = params.get("lang") ? config.language : null;
     document.getElementById("title").textContent = config.strings["citizen.web.title"];
     document.title = config.strings["citizen.web.title"];
     document.getElementById("input").placeholder = config.strings["citizen.web.placeholder"];
