@@ -10,7 +10,7 @@ from kinerja.citizen import QUICK_LABELS
 
 FLOW = "citizen"
 MENU = Payload("cm")
-LIST = Payload("cl")
+LIST = Payload("cl", "p")  # p: page of the service list, from 0
 PICK = Payload("cp", "s")  # s: service id
 QUICK = Payload("cq", "s", "c", "v")  # service id, counter id (0: none), score 1-4
 SURVEY = Payload("cs", "r")  # start the SKM for rating r
@@ -26,7 +26,7 @@ TICKETS = Payload("ct")
 def menu_keyboard(ctx: ChatContext) -> Keyboard:
     return keyboard(
         [
-            Button(ctx.t("btn.citizen.rate"), LIST.pack()),
+            Button(ctx.t("btn.citizen.rate"), LIST.pack(p=0)),
             Button(ctx.t("btn.citizen.complain"), COMPLAIN.pack(s=0)),
             Button(ctx.t("btn.citizen.tickets"), TICKETS.pack()),
         ],
@@ -58,3 +58,31 @@ def quick_buttons(ctx: ChatContext, service_id: int, counter_id: int) -> Keyboar
 
 async def citizen_id(ctx: ChatContext) -> int:
     return await ctx.uow.citizen.citizen_id(ctx.identity.external_id)
+
+
+PAGE_SIZE = 8  # with "next" and "menu", ten rows: WhatsApp's list limit
+
+
+async def service_page(ctx: ChatContext, page: int, lead: str | None = None) -> Text:
+    """Active services, a page at a time; the question follows the flow (rating or complaint),
+    and a pick is answered by the feature whose step it is."""
+    services = await ctx.uow.citizen.services(active_only=True)
+    if not services:
+        return Text(text=ctx.t("citizen.no_services"), buttons=back(ctx))
+    pages = (len(services) + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    shown = services[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    key = (
+        "citizen.complaint.pick_service"
+        if ctx.state.step == "complaint_service"
+        else "citizen.pick_service"
+    )
+    text: str = ctx.t(key)
+    if pages > 1:
+        text += "\n" + ctx.t("citizen.page", page=page + 1, pages=pages)
+    if lead:
+        text = f"{lead}\n\n{text}"
+    rows = [(Button(s.name[:40], PICK.pack(s=s.id)),) for s in shown]
+    if page + 1 < pages:
+        rows.append((Button(ctx.t("btn.citizen.more"), LIST.pack(p=page + 1)),))
+    return Text(text=text, buttons=(*rows, *back(ctx)))

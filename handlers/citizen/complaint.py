@@ -11,7 +11,7 @@ from bot.chat.callbacks import PayloadError
 from bot.chat.citizen_gate import citizen_turn
 from bot.chat.context import ChatContext
 from bot.chat.events import ButtonPress, Command, PhotoMessage, TextMessage
-from bot.chat.replies import Button, Reply, Text, keyboard
+from bot.chat.replies import Button, Reply, Text
 from bot.chat.router import SKIP, Access, HandlerResult, Router
 from handlers.citizen.common import (
     COMPLAIN,
@@ -24,6 +24,7 @@ from handlers.citizen.common import (
     back,
     citizen_id,
     citizen_menu,
+    service_page,
 )
 from kinerja.citizen import MAX_COMPLAINT, MIN_COMPLAINT
 from kinerja.phone import PhoneError, normalize_phone
@@ -63,14 +64,8 @@ async def start(ctx: ChatContext, event: ButtonPress | Command) -> Reply:
 
 
 async def _pick_service(ctx: ChatContext, lead: str | None) -> Text:
-    services = await ctx.uow.citizen.services(active_only=True)
     ctx.state.enter(FLOW, "complaint_service")
-    buttons = [Button(s.name[:40], PICK.pack(s=s.id)) for s in services[:10]]
-    text: str = ctx.t("citizen.complaint.pick_service")
-    return Text(
-        text=f"{lead}\n\n{text}" if lead else text,
-        buttons=(*keyboard(buttons, per_row=1), *back(ctx)),
-    )
+    return await service_page(ctx, 0, lead)
 
 
 def _consent_question(ctx: ChatContext, lead: str | None = None) -> Text:

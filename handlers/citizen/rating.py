@@ -27,6 +27,7 @@ from handlers.citizen.common import (
     citizen_id,
     citizen_menu,
     quick_buttons,
+    service_page,
 )
 from kinerja.citizen import MAX_COMMENT, BadLink, parse_quick_rating, parse_service_link
 from kinerja.ikm import ELEMENT_KEYS, ELEMENTS
@@ -34,7 +35,6 @@ from kinerja.services import citizen as citizen_service
 from kinerja.services.citizen import CounterRecord, ServiceRecord
 
 router = Router("citizen_rating")
-LIST_LIMIT = 10
 
 
 @router.command("start", "mulai", "menu", access=Access.PUBLIC)
@@ -57,19 +57,19 @@ async def start(ctx: ChatContext, event: Command) -> Reply:
 
 
 @router.button(LIST, access=Access.PUBLIC)
-async def service_list(ctx: ChatContext, _event: ButtonPress) -> Reply:
-    return await _service_list(ctx, None)
+async def service_list(ctx: ChatContext, event: ButtonPress) -> Reply:
+    try:
+        page = int(LIST.unpack(event.payload)["p"])
+    except (PayloadError, ValueError):
+        page = 0
+    if ctx.state.step != "complaint_service":
+        ctx.state.clear()
+    return await service_page(ctx, page)
 
 
 async def _service_list(ctx: ChatContext, lead: str | None) -> Text:
-    services = await ctx.uow.citizen.services(active_only=True)
-    text: str = ctx.t("citizen.pick_service")
-    if lead:
-        text = f"{lead}\n\n{text}"
-    if not services:
-        return Text(text=ctx.t("citizen.no_services"), buttons=back(ctx))
-    buttons = [Button(s.name[:40], PICK.pack(s=s.id)) for s in services[:LIST_LIMIT]]
-    return Text(text=text, buttons=(*keyboard(buttons, per_row=1), *back(ctx)))
+    ctx.state.clear()
+    return await service_page(ctx, 0, lead)
 
 
 @router.button(PICK, access=Access.PUBLIC)

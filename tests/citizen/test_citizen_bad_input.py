@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.chat.i18n import Catalogs
+from kinerja.services.citizen import add_service
 from kinerja.services.ikm import ikm_per_unit
 from scheduler.citizen_jobs import CitizenJobs
 from storage.models import Citizen, CitizenComplaint, CitizenFlag, CitizenRating, Identity
@@ -198,3 +199,34 @@ async def test_retention_forgets_citizens(sessions: SessionFactory, catalogs: Ca
         assert (await uow.session.execute(select(func.count()).select_from(Citizen))).scalar() == 0
         channels = (await uow.session.execute(select(Identity.channel))).scalars().all()
         assert "citizen-web" not in channels
+
+
+async def test_many_services_are_listed_in_pages(
+    sessions: SessionFactory, catalogs: Catalogs
+) -> None:
+    await catalog(sessions)
+    async with UnitOfWork(sessions) as uow:
+        for number in range(1, 19):  # 20 services with KTP and IZIN
+            await add_service(uow, f"S{number:02d}", f"Layanan {number:02d}", "DISKOMINFO")
+        await uow.commit()
+    citizen = Chat(gate(sessions, catalogs, Clock()), "visitor-session-0000000008")
+    await citizen.send("/start")
+    await citizen.press("Nilai layanan")
+    assert "halaman 1 dari 3" in citizen.text
+    assert len(citizen.labels()) == 10  # 8 services, more, menu: WhatsApp's list limit
+    await citizen.press("Layanan lainnya »")
+    await citizen.press("Layanan lainnya »")
+    assert "halaman 3 dari 3" in citizen.text and "Layanan lainnya »" not in citizen.labels()
+    await citizen.press("Layanan 18")
+    await citizen.send("4")
+    # The same list in a complaint asks the complaint's question, and a pick files there.
+    await citizen.send("/batal")  # (else the complaint is about the service just rated)
+    await citizen.send("/pengaduan")
+    await citizen.press("Layanan lainnya »")
+    assert "Pengaduan Anda tentang layanan apa?" in citizen.text
+    await citizen.press("Layanan 10")
+    assert "pengaduan Anda tentang <b>Layanan 10</b>" in citizen.text
+    async with UnitOfWork(sessions) as uow:
+        last = await uow.citizen.service("S18")
+        rated = (await uow.session.execute(select(CitizenRating.service_id))).scalars().all()
+    assert last is not None and rated == [last.id]
