@@ -38,6 +38,7 @@ bench: $(STAMP)  ## print performance figures (see bench/README.md)
 	$(BIN)/python -m bench.roster_import
 	$(BIN)/python -m bench.startup
 	$(BIN)/python -m bench.chat_roundtrip
+	$(BIN)/python -m bench.citizen
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.broadcast --recipients 3000
 	$(BIN)/python -m bench.report

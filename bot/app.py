@@ -27,6 +27,7 @@ from bot.chat.delivery import Sender
 from bot.chat.dispatcher import Dispatcher
 from bot.chat.i18n import Catalogs
 from bot.chat.router import Router
+from bot.citizen_app import add_citizen_channel
 from bot.config import Settings
 from bot.dashboard import Dashboard
 from handlers import COMMANDS, ROUTERS, dashboard_login
@@ -138,7 +139,8 @@ def build_app(
         app[WHATSAPP] = whatsapp
         app.cleanup_ctx.append(_whatsapp_lifecycle)
         app.router.add_get(WHATSAPP_WEBHOOK_PATH, whatsapp.verify)
-        app.router.add_post(WHATSAPP_WEBHOOK_PATH, whatsapp.webhook)
+        if not settings.citizen_whatsapp_phone_number_id:  # else bot.citizen_app routes it
+            app.router.add_post(WHATSAPP_WEBHOOK_PATH, whatsapp.webhook)
         senders["whatsapp"] = WhatsAppSender(whatsapp)
     if settings.web_chat_enabled or demo:
         inbox = WebInbox()
@@ -162,6 +164,9 @@ def build_app(
     sessions.on_outbox_commit(drainer.notify)
     app[OUTBOX] = drainer
     app.cleanup_ctx.append(_outbox_lifecycle)  # last: starts after the channels, stops first
+    add_citizen_channel(
+        app, settings, catalogs, sessions, app[SCHEDULER], transactions=transactions, demo=demo
+    )
     return app
 
 

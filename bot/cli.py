@@ -24,6 +24,8 @@ from telegram.error import TelegramError
 from bot.app import StartupError, build_app
 from bot.channels.telegram_request import AiohttpRequest
 from bot.chat.i18n import Catalogs
+from bot.cli_citizen import add_commands as add_citizen_commands
+from bot.cli_citizen import add_report_ikm
 from bot.cli_schedule import add_commands as add_schedule_commands
 from bot.config import Settings, SettingsError, load_settings
 from bot.render.recap_file import recap_csv, recap_filename, recap_xlsx
@@ -34,6 +36,7 @@ from kinerja.evaluation import PeriodKind
 from kinerja.recap import Recap, parse_month
 from kinerja.roster import RowError, parse_roster
 from kinerja.services.approvals import handover
+from kinerja.services.citizen import seed_demo_services
 from kinerja.services.demo_seed import seed_demo
 from kinerja.services.recap import UnknownUnit, monthly_recap
 from kinerja.services.registration import create_invite, unlink_employee
@@ -373,6 +376,7 @@ async def _seed(settings: Settings) -> None:
         await upgrade(engine)
         async with UnitOfWork(session_factory(engine)) as uow:
             await seed_demo(uow)
+            await seed_demo_services(uow)
             await uow.commit()
     finally:
         await engine.dispose()
@@ -574,6 +578,7 @@ def build_parser(cli: Cli) -> argparse.ArgumentParser:
     exp.set_defaults(action=cli.roster_export)
     _add_skp_commands(commands, cli)
     add_schedule_commands(commands, cli)
+    add_citizen_commands(commands, cli)
     _add_report_commands(commands, cli)
     return parser
 
@@ -611,6 +616,7 @@ def _add_report_commands(
     monthly.add_argument("--month", required=True, metavar="YYYY-MM", help=t("cli.help.month"))
     monthly.add_argument("--output", "-o", metavar="FILE", help=t("cli.help.report_output"))
     monthly.set_defaults(action=cli.report_monthly)
+    add_report_ikm(report_commands, cli)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -71,6 +71,21 @@ class Settings(BaseSettings):
     whatsapp_template_approval: str = Field(default="kinerja_persetujuan", pattern=_TEMPLATE)
     whatsapp_template_notice: str = Field(default="kinerja_pemberitahuan", pattern=_TEMPLATE)
     whatsapp_template_language: str = Field(default="id", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+    # The citizen channel (issue 8): its own Telegram bot, WhatsApp number and web chat.
+    citizen_pseudonym_secret: SecretStr | None = None
+    citizen_telegram_bot_token: SecretStr | None = None
+    citizen_telegram_bot_username: str | None = Field(default=None, pattern=r"^@?\w{5,32}$")
+    citizen_telegram_webhook_url: str | None = None
+    citizen_telegram_webhook_secret: SecretStr | None = None
+    citizen_whatsapp_phone_number_id: str | None = Field(default=None, pattern=r"^\d{5,20}$")
+    citizen_web_enabled: bool = False
+    citizen_public_url: str = "http://127.0.0.1:8080"
+    citizen_agency: str = Field(default="Pemerintah Kabupaten", min_length=2, max_length=120)
+    citizen_lapor_url: str = "https://www.lapor.go.id"
+    complaint_response_days: int = Field(default=5, ge=1, le=60)
+    citizen_retention_days: int = Field(default=365, ge=30, le=3650)
+    citizen_rate_per_minute: int = Field(default=20, ge=3, le=600)
+    citizen_burst_limit: int = Field(default=30, ge=3, le=10_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     # The address browsers reach this service at (behind a proxy: its public https URL); the
     # admin dashboard's login links point there. Unset: the origin of TELEGRAM_WEBHOOK_URL, else
@@ -132,7 +147,15 @@ class Settings(BaseSettings):
         hours, minutes = self.approval_digest_time.split(":")
         return int(hours), int(minutes)
 
-    @field_validator("telegram_api_url", "telegram_webhook_url", "whatsapp_api_url", "public_url")
+    @field_validator(
+        "telegram_api_url",
+        "telegram_webhook_url",
+        "whatsapp_api_url",
+        "public_url",
+        "citizen_telegram_webhook_url",
+        "citizen_public_url",
+        "citizen_lapor_url",
+    )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is not None and not value.startswith(("http://", "https://")):
@@ -161,6 +184,35 @@ class Settings(BaseSettings):
         if not str(self.whatsapp_phone_number_id).isdigit():
             raise ValueError("whatsapp_phone_number_id must be the numeric phone number id")
         return self
+
+    @model_validator(mode="after")
+    def _citizen_complete(self) -> Settings:
+        on = self.citizen_telegram_bot_token or self.citizen_whatsapp_phone_number_id
+        if (on or self.citizen_web_enabled) and self.citizen_pseudonym_secret is None:
+            raise ValueError(
+                "citizen_pseudonym_secret is required with the citizen channel "
+                "(at least 32 random characters; changing it forgets every citizen)"
+            )
+        secret = self.citizen_pseudonym_secret
+        if secret is not None and len(secret.get_secret_value()) < 32:
+            raise ValueError("citizen_pseudonym_secret must be at least 32 characters")
+        if self.citizen_whatsapp_phone_number_id and self.whatsapp_token is None:
+            raise ValueError("citizen_whatsapp_phone_number_id needs WHATSAPP_TOKEN")
+        if self.citizen_telegram_webhook_url and not self.citizen_telegram_webhook_secret:
+            raise ValueError(
+                "citizen_telegram_webhook_secret is required with CITIZEN_TELEGRAM_WEBHOOK_URL"
+            )
+        hook = self.citizen_telegram_webhook_secret
+        if hook is not None and not _SECRET.fullmatch(hook.get_secret_value()):
+            raise ValueError(
+                "citizen_telegram_webhook_secret must be 1-256 characters of A-Za-z0-9_-"
+            )
+        return self
+
+    @property
+    def citizen_secret(self) -> bytes | None:
+        secret = self.citizen_pseudonym_secret
+        return secret.get_secret_value().encode() if secret is not None else None
 
     @property
     def dashboard_url(self) -> str:

@@ -14,6 +14,7 @@ from handlers import (
     broadcast,
     calendar_admin,
     cancel,
+    citizen_admin,
     dashboard_login,
     deadline,
     delegation,
@@ -57,6 +58,7 @@ ROUTERS: tuple[Router, ...] = (
     evaluation.router,
     report.router,
     dashboard_login.router,
+    citizen_admin.router,
     fallback.router,
 )
 

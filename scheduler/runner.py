@@ -14,6 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from scheduler.approval_jobs import ApprovalJobs
+from scheduler.citizen_jobs import CitizenJobs
 from scheduler.evaluation_jobs import EvaluationJobs
 from scheduler.reminder_jobs import ReminderJobs
 
@@ -110,3 +111,25 @@ def add_evaluation_jobs(scheduler: Scheduler, jobs: EvaluationJobs, at: tuple[in
             misfire_grace_time=4 * 3600,
             max_instances=1,
         )
+
+
+def add_citizen_jobs(scheduler: Scheduler, jobs: CitizenJobs, at: tuple[int, int]) -> None:
+    """Complaint deadlines each working morning per zone (jobs check every complaint's own
+    zone, so running per zone is only for timeliness), retention nightly."""
+    hour, minute = at
+    scheduler._scheduler.add_job(
+        jobs.deadlines,
+        CronTrigger(hour=hour, minute=minute, timezone="Asia/Jakarta"),
+        id="citizen-complaint-deadlines",
+        coalesce=True,
+        misfire_grace_time=4 * 3600,
+        max_instances=1,
+    )
+    scheduler._scheduler.add_job(
+        jobs.retention,
+        CronTrigger(hour=2, minute=30, timezone="Asia/Jakarta"),
+        id="citizen-retention",
+        coalesce=True,
+        misfire_grace_time=12 * 3600,
+        max_instances=1,
+    )

@@ -495,3 +495,125 @@ class DashboardToken(Base):
     created_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+
+
+# --- the citizen channel (issue 8): services, ratings and SKM, complaints, abuse flags -----------
+
+
+class CitizenService(Base):
+    """A public service a unit offers; its code is what QR posters link to (`svc_<code>`)."""
+
+    __tablename__ = "citizen_services"
+    __table_args__ = (Index("ix_citizen_services_unit_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    # The ASN who delivers it when there is one officer; a counter's officer takes precedence.
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class CitizenCounter(Base):
+    """A counter (loket) of a service, optionally staffed by a known officer."""
+
+    __tablename__ = "citizen_counters"
+    __table_args__ = (
+        UniqueConstraint("service_id", "code", name="uq_citizen_counters_service_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("citizen_services.id"))
+    code: Mapped[str] = mapped_column(String(12))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+
+
+class CitizenRating(Base):
+    """One citizen's rating of one service on one day (a later one that day updates it).
+
+    `quick` is the 1-4 first answer; `u1`..`u9` the SKM elements, `complete` once all nine are
+    in (only complete surveys count in the IKM). `citizen_id` is cleared by the retention job.
+    """
+
+    __tablename__ = "citizen_ratings"
+    __table_args__ = (
+        UniqueConstraint("citizen_id", "service_id", "day", name="uq_citizen_ratings_citizen_id"),
+        Index("ix_citizen_ratings_service_id_day", "service_id", "day"),
+        Index("ix_citizen_ratings_officer_id", "officer_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("citizen_services.id"))
+    counter_id: Mapped[int | None] = mapped_column(ForeignKey("citizen_counters.id"))
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    day: Mapped[date] = mapped_column(Date)
+    quick: Mapped[int] = mapped_column(Integer)
+    u1: Mapped[int | None] = mapped_column(Integer)
+    u2: Mapped[int | None] = mapped_column(Integer)
+    u3: Mapped[int | None] = mapped_column(Integer)
+    u4: Mapped[int | None] = mapped_column(Integer)
+    u5: Mapped[int | None] = mapped_column(Integer)
+    u6: Mapped[int | None] = mapped_column(Integer)
+    u7: Mapped[int | None] = mapped_column(Integer)
+    u8: Mapped[int | None] = mapped_column(Integer)
+    u9: Mapped[int | None] = mapped_column(Integer)
+    complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    comment: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CitizenComplaint(Base):
+    """A complaint (pengaduan) with its ticket; routed to the service's unit admins.
+
+    `reply_to` is the complainant's channel address *sealed* (kinerja.citizen.seal), kept only
+    when they agreed to hear back here; name and phone only when they chose to leave them.
+    """
+
+    __tablename__ = "citizen_complaints"
+    __table_args__ = (
+        Index("ix_citizen_complaints_unit_id_status", "unit_id", "status"),
+        Index("ix_citizen_complaints_citizen_id", "citizen_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket: Mapped[str] = mapped_column(String(24), unique=True)
+    citizen_id: Mapped[int | None] = mapped_column(ForeignKey("citizens.id"))
+    service_id: Mapped[int] = mapped_column(ForeignKey("citizen_services.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    text: Mapped[str] = mapped_column(Text)
+    photo_ref: Mapped[str | None] = mapped_column(String(256))
+    status: Mapped[str] = mapped_column(String(16))
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("employees.id"))
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
+    reply_channel: Mapped[str | None] = mapped_column(String(16))
+    reply_to: Mapped[str | None] = mapped_column(String(256))
+    due_on: Mapped[date] = mapped_column(Date)
+    reminded_on: Mapped[date | None] = mapped_column(Date)
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CitizenFlag(Base):
+    """A suspicious burst of ratings on one service, shown to its unit admins once."""
+
+    __tablename__ = "citizen_flags"
+    __table_args__ = (
+        UniqueConstraint("service_id", "window_start", name="uq_citizen_flags_service_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("citizen_services.id"))
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

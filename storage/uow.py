@@ -14,6 +14,7 @@ from storage.repositories.audit import AuditRepository
 from storage.repositories.calendar import CalendarRepository
 from storage.repositories.channel_contacts import ChannelContactRepository
 from storage.repositories.chat import ChatRepository
+from storage.repositories.citizen import CitizenRepository
 from storage.repositories.conversations import ConversationRepository
 from storage.repositories.dashboard import DashboardRepository
 from storage.repositories.employees import EmployeeRepository, UnitRepository
@@ -87,6 +88,7 @@ class UnitOfWork:
     reminders: ReminderRepository
     performance: PerformanceRepository
     dashboard: DashboardRepository
+    citizen: CitizenRepository
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
@@ -110,6 +112,7 @@ class UnitOfWork:
         self.reminders = ReminderRepository(self.session)
         self.performance = PerformanceRepository(self.session)
         self.dashboard = DashboardRepository(self.session)
+        self.citizen = CitizenRepository(self.session)
         return self
 
     async def __aexit__(

@@ -1,10 +1,7 @@
 """Web dashboard: one-time login links and browser sessions, stored hashed
 
 Revision ID: 0013
-Revises: 0009
-
-0010-0012 are other branches' migrations; when they are merged first, this revision's
-`down_revision` becomes "0012" (the table depends on nothing they add).
+Revises: 0010
 """
 
 from __future__ import annotations
@@ -13,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
