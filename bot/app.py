@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
@@ -28,11 +29,14 @@ from bot.chat.dispatcher import Dispatcher
 from bot.chat.i18n import Catalogs
 from bot.chat.router import Router
 from bot.config import Settings
+from bot.health import readyz
+from bot.metrics import Metrics, metrics_view
 from handlers import COMMANDS, ROUTERS
 from kinerja.activities import WorkPolicy
 from kinerja.evaluation import policy_of
 from scheduler.approval_jobs import ApprovalJobs
 from scheduler.evaluation_jobs import EvaluationJobs
+from scheduler.job_claims import JobClaims
 from scheduler.outbox import OutboxDrainer
 from scheduler.reminder_jobs import ReminderJobs
 from scheduler.runner import Scheduler, add_evaluation_jobs
@@ -48,6 +52,7 @@ TELEGRAM = web.AppKey("telegram", TelegramChannel)
 SCHEDULER = web.AppKey("scheduler", Scheduler)
 OUTBOX = web.AppKey("outbox", OutboxDrainer)
 WHATSAPP = web.AppKey("whatsapp", WhatsAppChannel)
+METRICS = web.AppKey("metrics", Metrics)
 TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram"
 WHATSAPP_WEBHOOK_PATH = "/webhooks/whatsapp"
 log = logging.getLogger(__name__)
@@ -80,6 +85,7 @@ def build_app(
         evaluation_period=settings.evaluation_period,
         evaluation_window_days=settings.evaluation_window_days,
     )
+    metrics = Metrics()
     dispatcher = Dispatcher(
         ROUTERS if routers is None else routers,
         sessions,
@@ -87,6 +93,7 @@ def build_app(
         settings.default_language,
         max_transactions=transactions,
         policy=policy,
+        observer=metrics.observe_update,
     )
 
     app = web.Application()
@@ -94,6 +101,7 @@ def build_app(
     app[DATABASE] = database
     app[CATALOGS] = catalogs
     app[DISPATCHER] = dispatcher
+    app[METRICS] = metrics
     app.cleanup_ctx.append(_database)
     app[SCHEDULER] = Scheduler(
         ApprovalJobs(sessions, policy, settings.approval_escalation_days),
@@ -104,6 +112,8 @@ def build_app(
         daily_at=settings.hour_minute(settings.reminder_daily_time),
         morning_at=settings.hour_minute(settings.reminder_morning_time),
         progress_every=settings.broadcast_progress_seconds,
+        # Several workers may share the database: each job fires once among them.
+        claims=JobClaims(sessions, observer=metrics.observe_job),
     )
     add_evaluation_jobs(
         app[SCHEDULER],
@@ -115,6 +125,7 @@ def build_app(
     app.cleanup_ctx.append(_scheduler)
     app.on_startup.append(_freeze_startup_objects)  # after the cleanup_ctx start-ups above
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", metrics_view(metrics, sessions))
     senders: dict[str, Sender] = {}
     if settings.telegram_bot_token is not None:
         telegram = _telegram_channel(settings, dispatcher, catalogs)
@@ -148,7 +159,9 @@ def build_app(
         # that the pause between them eats into the rate (bench/broadcast.py).
         round_seconds=0.5,
         batch_size=200,
+        observer=metrics.observe_push,
     )
+    app.router.add_get("/readyz", readyz(database, tuple(senders)))
     sessions.on_outbox_commit(drainer.notify)
     app[OUTBOX] = drainer
     app.cleanup_ctx.append(_outbox_lifecycle)  # last: starts after the channels, stops first
@@ -306,7 +319,8 @@ async def _freeze_startup_objects(_app: web.Application) -> None:
 
 
 async def _healthz(_request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    """The process is up (its pid tells which of several workers answered)."""
+    return web.json_response({"status": "ok", "pid": os.getpid()})
 
 
 async def _to_chat(_request: web.Request) -> web.Response:

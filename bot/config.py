@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     whatsapp_template_notice: str = Field(default="kinerja_pemberitahuan", pattern=_TEMPLATE)
     whatsapp_template_language: str = Field(default="id", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # "json" for a log pipeline in production (one object per line), "text" for people.
+    log_format: Literal["text", "json"] = "text"
+    # Processes `kinerja run` starts on one port (SO_REUSEPORT); more than 1 needs PostgreSQL.
+    workers: int = Field(default=1, ge=1, le=64)
 
     @field_validator("database_url")
     @classmethod
