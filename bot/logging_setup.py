@@ -6,7 +6,8 @@ Why redact at the formatter: a token or a phone number can reach a log line thro
 the one place every line, traceback included, passes before it leaves the process. What is
 replaced: the configured secrets themselves, anything shaped like a Telegram bot token or a
 Graph API access token, bearer credentials, Indonesian mobile numbers, 18-digit NIPs, and the
-text of messages wherever it shows as a `text`/`caption` field (JSON or repr).
+text of messages and people's names wherever they show as a field (`text`, `caption`, `args`,
+`display_name`, `first_name`, ... in JSON or in a repr).
 """
 
 from __future__ import annotations
@@ -35,9 +36,9 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Message texts and captions, as JSON ("text": "...") or as a repr (text='...').
     (
         re.compile(
-            r"""(["']?\b(?:text|caption|body)["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
+            r"""(["']?\b(?:text|caption|body|args|display_name|first_name|last_name|username|sender_phone|phone_number)["']?\s*[:=]\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')"""
         ),
-        r"\1'<text>'",
+        r"\1'<redacted>'",
     ),
     # NIP (18 digits) before phone numbers, which are shorter.
     (re.compile(r"(?<!\d)\d{18}(?!\d)"), "<nip>"),
