@@ -125,7 +125,8 @@ async def test_updates_latency_pushes_and_outbox_depth_are_scraped(
         pushed = value(samples, "kinerja_messages_out_total", **push("sent")) + value(
             samples, "kinerja_messages_out_total", **push("given_up")
         )
-        return samples if pushed == 2 else None
+        settling = value(samples, "kinerja_outbox_depth", channel="telegram", status="sending")
+        return samples if pushed == 2 and not settling else None
 
     samples = await eventually(settled, within=10)
     updates = "kinerja_updates_total"
