@@ -72,7 +72,7 @@ REPO = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 90.0
 MEASURE_TIMEOUT = 45.0
 SAMPLE_EVERY = 5.0
-MB = 1024 * 1024
+DRAIN_TIMEOUT = 60.0
 
 
 # --- processes ----------------------------------------------------------------------------------
@@ -331,6 +331,24 @@ async def reminders_sent(url: str) -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
+async def drained(url: str, within: float) -> float | None:
+    """Seconds until no outbox row is pending or sending, or None if not within `within`."""
+    server = url.replace("postgresql+asyncpg://", "postgresql://")
+    started = time.monotonic()
+    connection = await asyncpg.connect(server)
+    try:
+        while time.monotonic() - started < within:
+            waiting = await connection.fetchval(
+                "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
+            )
+            if not waiting:
+                return time.monotonic() - started
+            await asyncio.sleep(0.5)
+    finally:
+        await connection.close()
+    return None
+
+
 async def soak_run(folder: Path, args: argparse.Namespace) -> None:
     fake_port = free_port()
     fake_root = f"http://127.0.0.1:{fake_port}"
@@ -356,6 +374,7 @@ async def soak_run(folder: Path, args: argparse.Namespace) -> None:
                 await steady_traffic(f"{root}/webhooks/telegram", args.soak_users, soak, args)
                 stop.set()
                 await sampler
+                drain = await drained(url, DRAIN_TIMEOUT)
                 jobs = await scrape_jobs(root)
                 statuses = await outbox_statuses(url, broadcast_id)
                 reminders = await reminders_sent(url)
@@ -373,10 +392,11 @@ async def soak_run(folder: Path, args: argparse.Namespace) -> None:
         f"{dict(soak.errors) or ''}"
     )
     for pid, samples in sorted(soak.rss.items()):
-        growth = samples[-1] - samples[0]
+        warm = samples[len(samples) // 4]  # after a quarter of the soak: caches are warm
         print(
-            f"  worker {pid}: RSS {samples[0]:.0f} MB at the start, {max(samples):.0f} MB peak, "
-            f"{samples[-1]:.0f} MB at the end ({growth:+.1f} MB over {len(samples)} samples)"
+            f"  worker {pid}: RSS {samples[0]:.0f} MB at the start, {warm:.0f} MB a quarter in, "
+            f"{max(samples):.0f} MB peak, {samples[-1]:.0f} MB at the end "
+            f"({samples[-1] - warm:+.1f} MB over the last three quarters, {len(samples)} samples)"
         )
     print(f"  worker restarts: {soak.restarts}")
     recipients = sum(statuses.values())
@@ -387,6 +407,8 @@ async def soak_run(folder: Path, args: argparse.Namespace) -> None:
         f"429s {stats.get('limited', 0)}"
     )
     print(f"  reminders (daily nudge at {extra['REMINDER_DAILY_TIME']} WIB): {reminders or 0}")
+    left = "not drained" if drain is None else f"drained {drain:.0f} s after the traffic stopped"
+    print(f"  outbox: {left}")
     print(f"  job runs over both workers: {jobs}")
 
 
