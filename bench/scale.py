@@ -123,7 +123,7 @@ async def wait_for_workers(url: str, child: Child, count: int, within: float) ->
     seen: set[int] = set()
     while time.monotonic() < deadline:
         async with aiohttp.ClientSession() as session, session.get(f"{url}/healthz") as got:
-            seen.add((await got.json())["pid"])
+            seen.add(int(got.headers["X-Kinerja-Worker"]))
         if len(seen) >= count:
             return
         await asyncio.sleep(0.05)

@@ -53,6 +53,7 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 OUTBOX = web.AppKey("outbox", OutboxDrainer)
 WHATSAPP = web.AppKey("whatsapp", WhatsAppChannel)
 METRICS = web.AppKey("metrics", Metrics)
+WORKER_HEADER = "X-Kinerja-Worker"  # on /healthz: the pid of the worker that answered
 TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram"
 WHATSAPP_WEBHOOK_PATH = "/webhooks/whatsapp"
 log = logging.getLogger(__name__)
@@ -319,8 +320,8 @@ async def _freeze_startup_objects(_app: web.Application) -> None:
 
 
 async def _healthz(_request: web.Request) -> web.Response:
-    """The process is up (its pid tells which of several workers answered)."""
-    return web.json_response({"status": "ok", "pid": os.getpid()})
+    """The process is up; the header tells which of several workers answered."""
+    return web.json_response({"status": "ok"}, headers={WORKER_HEADER: str(os.getpid())})
 
 
 async def _to_chat(_request: web.Request) -> web.Response:

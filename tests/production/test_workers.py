@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from pytest_aiohttp import AiohttpServer
 from sqlalchemy import update
 
+from bot.app import WORKER_HEADER
 from storage.models import Employee
 from storage.uow import UnitOfWork
 from tests.support.chat import ATASAN, seed
@@ -193,7 +194,7 @@ async def test_kinerja_run_workers_shares_one_port(pg_url: str, tmp_path: Path) 
                     aiohttp.ClientSession() as session,
                     session.get(f"{supervisor.url}/healthz") as response,
                 ):
-                    seen.add((await response.json())["pid"])
+                    seen.add(int(response.headers[WORKER_HEADER]))
             return seen if len(seen) == 2 else set()
 
         served_by = await eventually(pids, within=20)
