@@ -91,6 +91,9 @@ def _claim_and_load_query() -> Any:
     worker's commit. When the lock is taken (nearly always: one process serialises its own
     users in memory first), the load is current as far as the other workers go; when it is
     not, `claim_and_load` waits for it and loads again, two statements more on that rare path.
+    One narrow window is left: another worker that commits and releases the lock between this
+    statement's start and its try leaves this load one step behind; a handler that then saves
+    state is refused by the state's version (`StaleStateError`, which the dispatcher retries).
     """
     claim = (
         postgresql.insert(ProcessedUpdate)
