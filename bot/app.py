@@ -278,6 +278,7 @@ async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
                 settings.telegram_webhook_url,
                 secret_token=secret.get_secret_value() if secret else None,
                 allowed_updates=list(ALLOWED_UPDATES),
+                max_connections=settings.telegram_max_connections,
             )
         else:
             await telegram.bot.delete_webhook()

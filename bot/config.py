@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # Simultaneous webhook connections Telegram may open to us (1-100; Telegram's default 40).
+    telegram_max_connections: int = Field(default=40, ge=1, le=100)
     # WhatsApp Cloud API (DESIGN.md section 4): on when WHATSAPP_TOKEN is set.
     whatsapp_api_url: str = "https://graph.facebook.com/v23.0"
     whatsapp_token: SecretStr | None = None

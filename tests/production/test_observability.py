@@ -243,3 +243,12 @@ async def test_logs_carry_the_update_id_and_no_personal_data_or_secrets(
     for private in ("081234567890", "rapat koordinasi", "199008242015032001", TOKEN, SECRET):
         assert private not in everything
     assert "/bot<token>/sendMessage with <secret>" in everything
+
+
+async def test_telegram_may_open_as_many_connections_as_configured(
+    db_url: str, fake: FakeBotApi, aiohttp_client: AiohttpClient
+) -> None:
+    settings = telegram_settings(db_url, fake).model_copy(update={"telegram_max_connections": 80})
+    await aiohttp_client(build_app(settings, routers=[probe]))
+    assert fake.last("setWebhook").params["max_connections"] == 80
+    fake.assert_clean()
