@@ -361,7 +361,8 @@ async def soak_run(folder: Path, args: argparse.Namespace) -> None:
             await migrated_and_seeded(url, folder, args.soak_users)
             at = datetime.now(ZoneInfo("Asia/Jakarta")) + timedelta(minutes=1)
             extra = {
-                "TELEGRAM_RATE": str(args.rate),
+                # The bot's limit shared by the two workers, as docs/deploy.md advises.
+                "TELEGRAM_RATE": str(args.rate / 2),
                 "REMINDER_DAILY_TIME": f"{at:%H:%M}",
             }
             child, root = await start_service(url, folder, fake_root, 2, extra)
@@ -438,7 +439,9 @@ async def main(args: argparse.Namespace) -> int:
         if args.soak:
             print(
                 f"soak: {args.soak:.0f} s, 2 workers, {args.soak_users} employees, "
-                f"{args.soak_concurrency} users chatting, a broadcast to all at {args.rate}/s, "
+                f"{args.soak_concurrency} users chatting, a broadcast to all (fake's limit "
+                f"{args.rate}/s, "
+                f"TELEGRAM_RATE {args.rate / 2:g} per worker), "
                 "the daily reminder a minute in:",
                 flush=True,
             )
