@@ -42,6 +42,7 @@ bench: $(STAMP)  ## print performance figures (see bench/README.md)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.broadcast --recipients 3000
 	$(BIN)/python -m bench.report
+	$(BIN)/python -m bench.scale --soak 60
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache *.egg-info kinerja-demo.db*

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
@@ -30,11 +31,14 @@ from bot.chat.router import Router
 from bot.citizen_app import add_citizen_channel
 from bot.config import Settings
 from bot.dashboard import Dashboard
+from bot.health import readyz
+from bot.metrics import Metrics, metrics_view
 from handlers import COMMANDS, ROUTERS, dashboard_login
 from kinerja.activities import WorkPolicy
 from kinerja.evaluation import policy_of
 from scheduler.approval_jobs import ApprovalJobs
 from scheduler.evaluation_jobs import EvaluationJobs
+from scheduler.job_claims import JobClaims
 from scheduler.outbox import OutboxDrainer
 from scheduler.reminder_jobs import ReminderJobs
 from scheduler.runner import Scheduler, add_evaluation_jobs
@@ -51,6 +55,8 @@ SCHEDULER = web.AppKey("scheduler", Scheduler)
 OUTBOX = web.AppKey("outbox", OutboxDrainer)
 WHATSAPP = web.AppKey("whatsapp", WhatsAppChannel)
 DASHBOARD = web.AppKey("dashboard", Dashboard)
+METRICS = web.AppKey("metrics", Metrics)
+WORKER_HEADER = "X-Kinerja-Worker"  # on /healthz: the pid of the worker that answered
 TELEGRAM_WEBHOOK_PATH = "/webhooks/telegram"
 WHATSAPP_WEBHOOK_PATH = "/webhooks/whatsapp"
 log = logging.getLogger(__name__)
@@ -83,6 +89,7 @@ def build_app(
         evaluation_period=settings.evaluation_period,
         evaluation_window_days=settings.evaluation_window_days,
     )
+    metrics = Metrics()
     features = dashboard_login.bind(
         ROUTERS if routers is None else routers,
         settings.dashboard_url,
@@ -95,6 +102,7 @@ def build_app(
         settings.default_language,
         max_transactions=transactions,
         policy=policy,
+        observer=metrics.observe_update,
     )
 
     app = web.Application()
@@ -102,6 +110,7 @@ def build_app(
     app[DATABASE] = database
     app[CATALOGS] = catalogs
     app[DISPATCHER] = dispatcher
+    app[METRICS] = metrics
     app.cleanup_ctx.append(_database)
     app[SCHEDULER] = Scheduler(
         ApprovalJobs(sessions, policy, settings.approval_escalation_days),
@@ -112,6 +121,8 @@ def build_app(
         daily_at=settings.hour_minute(settings.reminder_daily_time),
         morning_at=settings.hour_minute(settings.reminder_morning_time),
         progress_every=settings.broadcast_progress_seconds,
+        # Several workers may share the database: each job fires once among them.
+        claims=JobClaims(sessions, observer=metrics.observe_job),
     )
     add_evaluation_jobs(
         app[SCHEDULER],
@@ -126,6 +137,7 @@ def build_app(
     dashboard = app[DASHBOARD] = _dashboard(settings, sessions, catalogs)
     app.middlewares.append(dashboard.errors)
     app.router.add_routes(dashboard.routes())
+    app.router.add_get("/metrics", metrics_view(metrics, sessions))
     senders: dict[str, Sender] = {}
     if settings.telegram_bot_token is not None:
         telegram = _telegram_channel(settings, dispatcher, catalogs)
@@ -160,7 +172,9 @@ def build_app(
         # that the pause between them eats into the rate (bench/broadcast.py).
         round_seconds=0.5,
         batch_size=200,
+        observer=metrics.observe_push,
     )
+    app.router.add_get("/readyz", readyz(database, tuple(senders)))
     sessions.on_outbox_commit(drainer.notify)
     app[OUTBOX] = drainer
     app.cleanup_ctx.append(_outbox_lifecycle)  # last: starts after the channels, stops first
@@ -293,6 +307,7 @@ async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
                 settings.telegram_webhook_url,
                 secret_token=secret.get_secret_value() if secret else None,
                 allowed_updates=list(ALLOWED_UPDATES),
+                max_connections=settings.telegram_max_connections,
             )
         else:
             await telegram.bot.delete_webhook()
@@ -335,7 +350,8 @@ async def _freeze_startup_objects(_app: web.Application) -> None:
 
 
 async def _healthz(_request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
+    """The process is up; the header tells which of several workers answered."""
+    return web.json_response({"status": "ok"}, headers={WORKER_HEADER: str(os.getpid())})
 
 
 async def _to_chat(_request: web.Request) -> web.Response:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from aiohttp import web
+from sqlalchemy.engine import make_url
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -28,8 +28,10 @@ from bot.cli_citizen import add_commands as add_citizen_commands
 from bot.cli_citizen import add_report_ikm
 from bot.cli_schedule import add_commands as add_schedule_commands
 from bot.config import Settings, SettingsError, load_settings
+from bot.logging_setup import configure_logging
 from bot.render.recap_file import recap_csv, recap_filename, recap_xlsx
 from bot.render.roster_file import roster_csv, roster_xlsx
+from bot.workers import Supervisor, reuse_port, worker_argv
 from kinerja.activities import WorkPolicy
 from kinerja.errors import RuleViolation
 from kinerja.evaluation import PeriodKind
@@ -83,7 +85,26 @@ class Cli:
 
     def run(self, args: argparse.Namespace) -> None:
         overrides = _port_overrides(args)
-        self.serve(self.settings(**overrides))
+        if args.workers is not None:
+            overrides["workers"] = args.workers
+        settings = self.settings(**overrides)
+        if settings.workers > 1 and not reuse_port():
+            self.supervise(settings, args)
+        self.serve(settings)
+
+    def supervise(self, settings: Settings, args: argparse.Namespace) -> NoReturn:
+        """Start `settings.workers` service processes on one port (bot/workers.py)."""
+        if settings.is_sqlite:
+            self.fail("cli.error.workers_sqlite", EXIT_BAD_SETTING)
+        url = f"http://{settings.http_host}:{settings.http_port}"
+        print(self.t("cli.workers.running", url=url, workers=settings.workers, pid=os.getpid()))
+        print(self.t("cli.stop_hint"), flush=True)
+
+        def say(key: str, params: dict[str, object]) -> None:
+            print(self.t(key, **params), file=sys.stderr, flush=True)
+
+        argv = worker_argv(args.host, args.port)
+        raise SystemExit(Supervisor(argv, settings.workers, say=say).run())
 
     def demo(self, args: argparse.Namespace) -> None:
         database = Path(args.db)
@@ -99,7 +120,7 @@ class Cli:
         self.serve(settings, demo=True)
 
     def serve(self, settings: Settings, *, demo: bool = False) -> None:
-        _configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format, _secrets(settings))
         app = build_app(settings, self.catalogs, demo=demo)
         url = f"http://{settings.http_host}:{settings.http_port}"
         chat = f"{url}/chat" if settings.web_chat_enabled or demo else None
@@ -118,6 +139,7 @@ class Cli:
                 print=announce,
                 access_log=None,
                 handle_signals=True,
+                reuse_port=reuse_port() or None,
             )
         except StartupError as error:
             self.fail("cli.error.startup", reason=str(error))
@@ -516,13 +538,21 @@ def _port_overrides(args: argparse.Namespace) -> dict[str, object]:
     return overrides
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if level != "DEBUG":
-        logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-        logging.getLogger("alembic").setLevel(logging.WARNING)
-        # APScheduler logs every run at INFO (the broadcast progress job runs every few seconds).
-        logging.getLogger("apscheduler").setLevel(logging.WARNING)
+def _secrets(settings: Settings) -> list[str]:
+    """Values no log line may show: the channels' secrets and the database password."""
+    values = [
+        secret.get_secret_value()
+        for secret in (
+            settings.telegram_bot_token,
+            settings.telegram_webhook_secret,
+            settings.whatsapp_token,
+            settings.whatsapp_app_secret,
+            settings.whatsapp_verify_token,
+        )
+        if secret is not None
+    ]
+    password = make_url(settings.database_url).password
+    return [*values, str(password)] if password else values
 
 
 def build_parser(cli: Cli) -> argparse.ArgumentParser:
@@ -535,6 +565,7 @@ def build_parser(cli: Cli) -> argparse.ArgumentParser:
     for sub in (run, demo):
         sub.add_argument("--host", help=t("cli.help.host"))
         sub.add_argument("--port", type=int, help=t("cli.help.port"))
+    run.add_argument("--workers", type=int, help=t("cli.help.workers"))
     demo.add_argument("--db", default=DEMO_DB, help=t("cli.help.demo_db"))
     demo.add_argument("--reset", action="store_true", help=t("cli.help.demo_reset"))
     run.set_defaults(action=cli.run)

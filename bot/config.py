@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org"
     telegram_webhook_url: str | None = None
     telegram_webhook_secret: SecretStr | None = None
+    # Simultaneous webhook connections Telegram may open to us (1-100; Telegram's default 40).
+    telegram_max_connections: int = Field(default=40, ge=1, le=100)
     # WhatsApp Cloud API (DESIGN.md section 4): on when WHATSAPP_TOKEN is set.
     whatsapp_api_url: str = "https://graph.facebook.com/v23.0"
     whatsapp_token: SecretStr | None = None
@@ -96,6 +98,10 @@ class Settings(BaseSettings):
     dashboard_secret: SecretStr | None = None
     dashboard_link_minutes: int = Field(default=10, ge=1, le=60)
     dashboard_session_minutes: int = Field(default=480, ge=5, le=1440)
+    # "json" for a log pipeline in production (one object per line), "text" for people.
+    log_format: Literal["text", "json"] = "text"
+    # Processes `kinerja run` starts on one port (SO_REUSEPORT); more than 1 needs PostgreSQL.
+    workers: int = Field(default=1, ge=1, le=64)
 
     @field_validator("database_url")
     @classmethod

@@ -59,6 +59,9 @@ _EDIT_WAIT = timedelta(seconds=2)  # an edit whose message has not left yet wait
 _SETTLE_TRIES = 3
 _ERROR_PAUSE = 5.0
 _PAUSE_SLACK = 0.01
+# Told of each row's outcome (metrics): (channel, outcome, the send's error or None), outcome
+# one of "sent", "retry", "given_up", "dropped", "rate_limited".
+PushObserver = Callable[[str, str, BaseException | None], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,7 @@ class OutboxDrainer:
         send_margin: timedelta = timedelta(seconds=30),
         retry: RetryPolicy | None = None,
         clock: Callable[[], datetime] | None = None,
+        observer: PushObserver | None = None,
     ) -> None:
         """Drain the outbox of each channel in `senders` (channel name -> its `Sender`).
 
@@ -167,7 +171,12 @@ class OutboxDrainer:
         self.send_margin = send_margin
         self.retry = retry or RetryPolicy()
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.observer = observer
         self._stopping = False
+
+    def _observe(self, channel: str, outcome: str, error: BaseException | None = None) -> None:
+        if self.observer is not None:
+            self.observer(channel, outcome, error)
 
     # --- lifecycle ------------------------------------------------------------------------------
 
@@ -307,11 +316,13 @@ class OutboxDrainer:
             batch.halted = True
             batch.due_again = max(batch.due_again or due_again, due_again)
             batch.unsent.append(row)
+            self._observe(lane.channel, "rate_limited", limited)
             log.warning("%s rate limited; pausing %.1f s", lane.channel, limited.retry_after)
         except Undeliverable as refused:
             reason = _describe(refused)
             log.warning("outbox row %s (%s) given up: %s", row.id, row.purpose, reason)
             unreachable = isinstance(refused, RecipientUnreachable)
+            self._observe(lane.channel, "given_up", refused)
             await self._settle(
                 lambda outbox: outbox.give_up(row, error=reason),
                 then=self._unreachable(lane.channel, row.recipient) if unreachable else None,
@@ -319,9 +330,11 @@ class OutboxDrainer:
         except Exception as error:  # TransientFailure, or a sender's bug: retry with backoff
             if not isinstance(error, DeliveryError):
                 log.exception("outbox row %s: the %s sender failed", row.id, lane.channel)
+            self._observe(lane.channel, "retry" if self._retries(row) else "given_up", error)
             await self._failed(row, error)
         else:
             now = self.clock()
+            self._observe(lane.channel, "sent")
             await self._settle(
                 lambda outbox: outbox.mark_sent(row, now=now, provider_message_id=message_id)
             )
@@ -376,16 +389,21 @@ class OutboxDrainer:
                     )
                     await uow.outbox.drop(row, reason=reason)
                 await uow.commit()
+            if not outgoing:
+                self._observe(lane.channel, "dropped")
         except Exception as error:
             log.exception("outbox row %s (%s): rendering failed", row.id, row.purpose)
             await self._failed(row, error)
             return []
         return outgoing
 
+    def _retries(self, row: ClaimedMessage) -> bool:
+        return row.attempts < self.retry.max_attempts
+
     async def _failed(self, row: ClaimedMessage, error: BaseException) -> None:
         """Retry later with backoff, or give up once the attempts are used up."""
         described = _describe(error)
-        if row.attempts >= self.retry.max_attempts:
+        if not self._retries(row):
             log.warning(
                 "outbox row %s (%s) failed %d times, given up: %s",
                 *(row.id, row.purpose, row.attempts, described),

@@ -16,6 +16,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from scheduler.approval_jobs import ApprovalJobs
 from scheduler.citizen_jobs import CitizenJobs
 from scheduler.evaluation_jobs import EvaluationJobs
+from scheduler.job_claims import Job, JobClaims
 from scheduler.reminder_jobs import ReminderJobs
 
 ZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
@@ -32,12 +33,15 @@ class Scheduler:
         daily_at: tuple[int, int] = (14, 0),
         morning_at: tuple[int, int] = (7, 30),
         progress_every: float = 5.0,
+        claims: JobClaims | None = None,
     ) -> None:
+        """With `claims`, each job fires once across all workers sharing the database."""
         self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self.claims = claims
         hour, minute = digest_at
         for zone in ZONES:
             self._scheduler.add_job(
-                approval_jobs.morning,
+                self.daily(f"approval-morning-{zone}", zone, approval_jobs.morning),
                 CronTrigger(hour=hour, minute=minute, timezone=zone),
                 args=[zone],
                 id=f"approval-morning-{zone}",
@@ -63,7 +67,7 @@ class Scheduler:
                 ("reminder-morning", jobs.morning, morning_at),
             ):
                 self._scheduler.add_job(
-                    job,
+                    self.daily(f"{name}-{zone}", zone, job),
                     CronTrigger(hour=hour, minute=minute, timezone=zone),
                     args=[zone],
                     id=f"{name}-{zone}",
@@ -72,7 +76,7 @@ class Scheduler:
                     max_instances=1,
                 )
         self._scheduler.add_job(
-            jobs.broadcast_progress,
+            self.every("broadcast-progress", progress_every, jobs.broadcast_progress),
             IntervalTrigger(seconds=progress_every),
             id="broadcast-progress",
             coalesce=True,
@@ -81,6 +85,12 @@ class Scheduler:
             # instead of APScheduler's default of skipping it with a warning after 1 s.
             misfire_grace_time=None,
         )
+
+    def daily(self, job_id: str, zone: str, function: Job) -> Job:
+        return function if self.claims is None else self.claims.daily(job_id, zone, function)
+
+    def every(self, job_id: str, seconds: float, function: Job) -> Job:
+        return function if self.claims is None else self.claims.every(job_id, seconds, function)
 
     def start(self) -> None:
         """Start on the running event loop (call from inside it)."""
@@ -103,7 +113,7 @@ def add_evaluation_jobs(scheduler: Scheduler, jobs: EvaluationJobs, at: tuple[in
     hour, minute = at
     for zone in ZONES:
         scheduler._scheduler.add_job(
-            jobs.morning,
+            scheduler.daily(f"evaluation-morning-{zone}", zone, jobs.morning),
             CronTrigger(hour=hour, minute=minute, timezone=zone),
             args=[zone],
             id=f"evaluation-morning-{zone}",

@@ -617,3 +617,16 @@ class CitizenFlag(Base):
     window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     count: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class JobRun(Base):
+    """A scheduled job's run, claimed by the first worker to get there (scheduler/job_claims.py):
+    with several workers on one database, each job fires once per slot (its day, in its zone, or
+    its interval), not once per worker."""
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(100), primary_key=True)
+    slot: Mapped[str] = mapped_column(String(40), primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    worker: Mapped[str] = mapped_column(String(100))

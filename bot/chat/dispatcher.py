@@ -12,8 +12,10 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from time import perf_counter
+from typing import Any, Protocol
 
 from bot.chat.capabilities import Capabilities, Outgoing, present
 from bot.chat.context import ChatContext, State
@@ -36,6 +38,15 @@ from storage.uow import SessionFactory, UnitOfWork
 
 log = logging.getLogger(__name__)
 CHOICES_KEY = "_choices"
+# "channel:update id" of the update this task is handling, for log lines (bot/logging_setup.py).
+CURRENT_UPDATE: ContextVar[str | None] = ContextVar("current_update", default=None)
+
+
+class UpdateObserver(Protocol):
+    """Told about every update once it is done (metrics): outcome is "ok", "duplicate",
+    "failed" (the handler raised; the user got the polite error) or "error" (nothing saved)."""
+
+    def __call__(self, channel: str, outcome: str, seconds: float, replies: int) -> None: ...
 
 
 class UserLocks:
@@ -72,8 +83,10 @@ class Dispatcher:
         max_transactions: int = 5,
         policy: WorkPolicy | None = None,
         clock: Callable[[], datetime] | None = None,
+        observer: UpdateObserver | None = None,
     ) -> None:
         self.routers = tuple(routers)
+        self.observer = observer
         self.sessions = sessions
         self.catalogs = catalogs
         self.default_language = default_language
@@ -93,24 +106,33 @@ class Dispatcher:
         choices are part of the saved state) and returned only once it has committed, so nothing
         is sent for work that was not saved.
         """
-        async with self.locks.hold((event.channel, event.user_id)):
-            for attempt in (1, 2):
-                try:
-                    async with self.transactions:
-                        return await self._handle_once(event, caps)
-                except StaleStateError:
-                    if attempt == 2:
-                        raise
-                    log.info("state of %s changed underneath; retrying", event.user_id)
-                    continue
-        raise AssertionError("unreachable")
+        CURRENT_UPDATE.set(f"{event.channel}:{event.update_id}")
+        started = perf_counter()
+        outcome, outgoing = "error", list[Outgoing]()
+        try:
+            async with self.locks.hold((event.channel, event.user_id)):
+                for attempt in (1, 2):
+                    try:
+                        async with self.transactions:
+                            outcome, outgoing = await self._handle_once(event, caps)
+                            return outgoing
+                    except StaleStateError:
+                        if attempt == 2:
+                            raise
+                        log.info("state of %s changed underneath; retrying", event.user_id)
+                        continue
+            raise AssertionError("unreachable")
+        finally:
+            if self.observer is not None:
+                self.observer(event.channel, outcome, perf_counter() - started, len(outgoing))
 
-    async def _handle_once(self, event: Inbound, caps: Capabilities) -> list[Outgoing]:
+    async def _handle_once(self, event: Inbound, caps: Capabilities) -> tuple[str, list[Outgoing]]:
+        """The outcome (for `UpdateObserver`) and what to send back."""
         async with UnitOfWork(self.sessions) as uow:
             loaded = await uow.chat.claim_and_load(event.channel, event.update_id, event.user_id)
             if loaded is None:
                 log.info("duplicate update %s:%s ignored", event.channel, event.update_id)
-                return []
+                return "duplicate", []
             identity = loaded.identity or await uow.identities.ensure(event.channel, event.user_id)
             if loaded.unreachable:  # they unblocked the bot: reminders and broadcasts again
                 await uow.identities.set_reachable(identity.id)
@@ -135,7 +157,8 @@ class Dispatcher:
             except Exception:
                 log.exception("handler failed for %s update %s", event.channel, event.update_id)
                 await uow.rollback()
-                return self._present([Text(text=ctx.t("error.internal"))], caps, ctx.language)
+                failed = self._present([Text(text=ctx.t("error.internal"))], caps, ctx.language)
+                return "failed", failed
             outgoing = self._present(replies, caps, ctx.language)
             _remember_numbered_choices(state, outgoing)
             if ctx.new_language:
@@ -147,7 +170,7 @@ class Dispatcher:
                     SavedState(state.flow, state.step, state.data, saved.version),
                 )
             await uow.commit()
-            return outgoing
+            return "ok", outgoing
 
     @asynccontextmanager
     async def push_turn(self, channel: str, recipient: str) -> AsyncIterator[None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, true
+from sqlalchemy import String, and_, bindparam, func, literal_column, select, true
 from sqlalchemy.dialects import postgresql
 
 from kinerja.people import Person
@@ -63,13 +63,37 @@ def _load_query() -> Any:
     )
 
 
+# First key of the per-user advisory locks (PostgreSQL), so other advisory locks never collide.
+USER_LOCK_SPACE = 7301
+_SPACE: Any = literal_column(str(USER_LOCK_SPACE))
+
+
+def _user_lock_key() -> Any:
+    """The second key: a hash of "channel:external id" (a collision only makes two users wait
+    for each other now and then)."""
+    channel = bindparam("channel", type_=String)
+    return func.hashtext(channel + literal_column("':'") + bindparam("external_id", type_=String))
+
+
 def _claim_and_load_query() -> Any:
-    """PostgreSQL: the dedupe claim and the load in one statement (one round trip, not two).
+    """PostgreSQL: the dedupe claim, the user's lock and the load in one statement (one round
+    trip, not three).
 
     The claim is a data-modifying CTE, run whatever the rest reads; `claimed` is 1 when it
     inserted and 0 for a redelivery. The load is joined to it so that exactly one row comes back,
     its columns NULL when the account is unknown. The load does not read `processed_updates`, so
     seeing the database as it was when the statement began changes nothing.
+
+    `locked` serialises one user's updates across workers (several processes on one database):
+    a transaction-scoped advisory lock on (channel, user), held until this update commits or
+    rolls back. It is only *tried* here: a statement reads the database as it was when it
+    began, so had it waited for the lock, it would have read the state from before the other
+    worker's commit. When the lock is taken (nearly always: one process serialises its own
+    users in memory first), the load is current as far as the other workers go; when it is
+    not, `claim_and_load` waits for it and loads again, two statements more on that rare path.
+    One narrow window is left: another worker that commits and releases the lock between this
+    statement's start and its try leaves this load one step behind; a handler that then saves
+    state is refused by the state's version (`StaleStateError`, which the dispatcher retries).
     """
     claim = (
         postgresql.insert(ProcessedUpdate)
@@ -79,12 +103,22 @@ def _claim_and_load_query() -> Any:
         .cte("claim")
     )
     claimed = select(func.count().label("claimed")).select_from(claim).subquery("claimed")
+    # A CTE with a volatile function is evaluated once, and only because it is referenced.
+    lock = select(func.pg_try_advisory_xact_lock(_SPACE, _user_lock_key()).label("locked")).cte(
+        "user_lock"
+    )
     loaded = _load_query().subquery("loaded")
-    return select(claimed.c.claimed, *loaded.c).select_from(claimed).outerjoin(loaded, true())
+    return (
+        select(claimed.c.claimed, lock.c.locked, *loaded.c)
+        .select_from(claimed)
+        .join(lock, true())
+        .outerjoin(loaded, true())
+    )
 
 
 _LOAD = Hot(_load_query())
 _CLAIM_AND_LOAD = Hot(_claim_and_load_query())
+_WAIT_FOR_USER = Hot(select(func.pg_advisory_xact_lock(_SPACE, _user_lock_key())))
 
 
 class ChatRepository:
@@ -100,7 +134,9 @@ class ChatRepository:
     ) -> ChatUser | None:
         """`ProcessedUpdateRepository.claim`, then `load`; None when the update was a redelivery.
 
-        One round trip on PostgreSQL (every update starts here), two statements elsewhere.
+        One round trip on PostgreSQL (every update starts here), two statements elsewhere. On
+        PostgreSQL it also takes the user's advisory lock for the rest of the transaction, so
+        several workers never process one user's updates at once; SQLite has one process.
         """
         if self._session.dialect.name != "postgresql":
             if not await ProcessedUpdateRepository(self._session).claim(channel, update_key):
@@ -110,6 +146,10 @@ class ChatRepository:
         (row,) = await self._session.fetch(_CLAIM_AND_LOAD, parameters)
         if not row.claimed:
             return None
+        if not row.locked:  # another worker is on this user: wait, then read what it saved
+            lock = {"channel": channel, "external_id": external_id}
+            await self._session.write(_WAIT_FOR_USER, lock)
+            return await self.load(channel, external_id)
         return _chat_user(row if row.identity_id is not None else None, channel, external_id)
 
 
