@@ -177,7 +177,7 @@ def _ikm_line(ctx: ChatContext, name: str, ikm: Ikm, ratings: int) -> str:
     return ctx.t(
         "ikm.line",
         name=name,
-        value=ctx.t.number(to_2dp(ikm.converted)),
+        value=ctx.t.fixed(to_2dp(ikm.converted)),
         grade=ikm.grade.value,
         quality=ctx.t(f"ikm.grade.{ikm.grade.value}"),
         respondents=ikm.respondents,
@@ -198,7 +198,7 @@ def _chart(ctx: ChatContext, result: UnitIkm, period: str) -> bytes:
             footer=plain(
                 ctx.t(
                     "ikm.chart_footer",
-                    value=ctx.t.number(to_2dp(ikm.converted)),
+                    value=ctx.t.fixed(to_2dp(ikm.converted)),
                     grade=ikm.grade.value,
                     respondents=ikm.respondents,
                 )

@@ -112,6 +112,11 @@ class Translator:
         """2,5 in Indonesian, 2.5 in English; thousands grouped as each language does."""
         return str(format_decimal(value, locale=self.language))
 
+    def fixed(self, value: Decimal, places: int = 2) -> str:
+        """87,50 in Indonesian, 87.50 in English: a score shown with its decimals (IKM)."""
+        pattern = "#,##0." + "0" * places if places else "#,##0"
+        return str(format_decimal(value, format=pattern, locale=self.language))
+
     def clock(self, value: time) -> str:
         """Indonesian writes 08.30, English 08:30."""
         return value.strftime("%H.%M" if self.language == "id" else "%H:%M")

@@ -23,6 +23,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from bot.chat.i18n import Catalogs, Translator
 from bot.dashboard.auth import COOKIE, LANGUAGE_COOKIE, TOKEN, Signer
 from bot.dashboard.charts import Bar, bar_chart
+from kinerja.ikm import ELEMENT_KEYS, to_2dp
 from kinerja.services import dashboard as service
 from kinerja.services.dashboard import LoginRefused, Refusal, Viewer
 from storage.uow import SessionFactory, UnitOfWork
@@ -341,6 +342,19 @@ async def _charts(uow: UnitOfWork, viewer: Viewer, now: datetime) -> Mapping[str
     }
 
 
+async def _ikm(uow: UnitOfWork, viewer: Viewer, now: datetime) -> Mapping[str, Any]:
+    """IKM per unit this year so far, for the units in the viewer's scope that offer services."""
+    year, units = await service.ikm_this_year(uow, viewer, now)
+    return {
+        "year": year,
+        "units": units,
+        "elements": ELEMENT_KEYS,
+        "average_2dp": to_2dp,
+        "bar_chart": bar_chart,
+        "Bar": Bar,
+    }
+
+
 def _age(waiting: timedelta | None, t: Callable[..., str]) -> str:
     """ "2 hari 3 jam" / "2 d 3 h": how long the oldest entry has waited."""
     if waiting is None:
@@ -359,4 +373,5 @@ BUILT_IN = (
     Section("approvals", "dash.nav.approvals", "approvals.html", _approvals),
     Section("broadcasts", "dash.nav.broadcasts", "broadcasts.html", _broadcasts),
     Section("charts", "dash.nav.charts", "charts.html", _charts),
+    Section("ikm", "dash.nav.ikm", "ikm.html", _ikm),
 )

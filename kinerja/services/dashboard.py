@@ -25,6 +25,7 @@ from kinerja.calendar import WorkCalendar
 from kinerja.people import Person, Role, zone_abbreviation
 from kinerja.services.admin_scope import scope_of
 from kinerja.services.calendar import calendar_for
+from kinerja.services.ikm import UnitIkm, ikm_per_unit
 from storage.repositories.dashboard import (
     ApproverLoad,
     BroadcastCounts,
@@ -326,3 +327,21 @@ async def month_minutes(
     found = [UnitMinutes(u, minutes.get(u.id, 0)) for u in units]
     found.sort(key=lambda m: (-m.minutes, m.unit.code))
     return first, found
+
+
+async def ikm_this_year(
+    uow: UnitOfWork, viewer: Viewer, now: datetime
+) -> tuple[int, list[UnitIkm]]:
+    """The year (in WIB) and, per unit in scope offering public services, its IKM from 1
+    January to today: complete SKM surveys only (`kinerja.services.ikm`)."""
+    today = now.astimezone(ZoneInfo("Asia/Jakarta")).date()
+    first = today.replace(month=1, day=1)
+    offering = {service.unit_id for service in await uow.citizen.services(None)}
+    found: list[UnitIkm] = []
+    for unit in await uow.units.all():
+        if unit.id not in offering or (viewer.units is not None and unit.id not in viewer.units):
+            continue
+        ikm = await ikm_per_unit(uow, unit.id, first, today)
+        if ikm is not None:
+            found.append(ikm)
+    return today.year, found

@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 from pydantic import ValidationError
 from pytest_aiohttp import AiohttpClient
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from bot.app import DASHBOARD, DISPATCHER
 from bot.chat.dispatcher import Dispatcher
@@ -23,7 +23,7 @@ from bot.dashboard import Dashboard, Section, charts, routes
 from bot.dashboard.auth import COOKIE
 from handlers import ROUTERS
 from kinerja.services.dashboard import LoginRefused, Viewer, issue_link
-from storage.models import Employee, Unit
+from storage.models import CitizenRating, Employee, Unit
 from storage.uow import SessionFactory, UnitOfWork
 from tests.dashboard.conftest import (
     NOW,
@@ -36,7 +36,14 @@ from tests.dashboard.conftest import (
 )
 from tests.support.chat import ADMIN, STAFF, Chat
 
-PAGES = ("/admin", "/admin/idle", "/admin/approvals", "/admin/broadcasts", "/admin/charts")
+PAGES = (
+    "/admin",
+    "/admin/idle",
+    "/admin/approvals",
+    "/admin/broadcasts",
+    "/admin/charts",
+    "/admin/ikm",
+)
 
 
 def csrf_of(html: str) -> str:
@@ -383,11 +390,12 @@ async def test_long_lists_are_cut_with_a_count(
 async def test_a_later_feature_adds_a_section_with_its_own_template(
     sessions: SessionFactory, catalogs: Catalogs, aiohttp_client: AiohttpClient, tmp_path: Path
 ) -> None:
-    """How the IKM-per-unit page plugs in: a section, a template directory, nothing edited."""
+    """How a later page plugs in (as the IKM page could have): a section, a template directory,
+    nothing edited."""
     await populate(sessions)
-    (tmp_path / "ikm.html").write_text(
+    (tmp_path / "extra.html").write_text(
         '{% extends "base.html" %}{% block content %}'
-        "<h1>IKM</h1><p>{{ units|join(', ') }} for {{ page.viewer.person.name }}</p>"
+        "<h1>Extra</h1><p>{{ units|join(', ') }} for {{ page.viewer.person.name }}</p>"
         "{% endblock %}"
     )
 
@@ -398,7 +406,7 @@ async def test_a_later_feature_adds_a_section_with_its_own_template(
         sessions,
         catalogs,
         clock=lambda: NOW,
-        sections=(Section("ikm", "dash.nav.charts", "ikm.html", load),),
+        sections=(Section("extra", "dash.nav.charts", "extra.html", load),),
         template_dirs=(tmp_path,),
     )
     app = web.Application(middlewares=[dashboard.errors])
@@ -410,11 +418,11 @@ async def test_a_later_feature_adds_a_section_with_its_own_template(
         token = await issue_link(uow, admin, NOW, 10)
         await uow.commit()
     assert (await client.post("/admin/login", data={"t": token})).status == 200
-    page = await client.get("/admin/ikm")
+    page = await client.get("/admin/extra")
     assert page.status == 200
     html = await page.text()
     assert "BKPSDM, DISKOMINFO, UPT-TIMUR for Rina Marlina, S.Kom." in html
-    assert 'href="/admin/ikm" aria-current="page"' in html
+    assert 'href="/admin/extra" aria-current="page"' in html
 
 
 def test_the_link_address_defaults_to_where_browsers_reach_the_service() -> None:
@@ -445,3 +453,47 @@ async def test_without_the_composition_root_the_feature_says_the_address_is_not_
     siti = Chat(dispatcher, "siti")
     await siti.send("/menu")
     assert "Dasbor web" not in siti.labels()
+
+
+async def test_ikm_page_shows_each_units_ikm_grade_and_elements(client: Client) -> None:
+    """Two complete surveys (all 4s, all 3s) give averages of 3.5: IKM 87.50, grade B. An
+    incomplete one does not count; a unit without services is not listed."""
+    async with UnitOfWork(client.app[DASHBOARD].sessions) as uow:
+        units = {unit.code: unit.id for unit in await uow.units.all()}
+        kominfo = await uow.citizen.add_service("KTP", "Layanan KTP", units["DISKOMINFO"], None)
+        timur = await uow.citizen.add_service("IZIN", "Izin usaha", units["UPT-TIMUR"], None)
+        for service, answers, complete in (
+            (kominfo, [4] * 9, True),
+            (kominfo, [3] * 9, True),
+            (kominfo, [1] * 4 + [None] * 5, False),
+            (timur, [2] + [None] * 8, False),
+        ):
+            await uow.session.execute(
+                insert(CitizenRating).values(
+                    service_id=service,
+                    day=NOW.date(),
+                    quick=answers[0],
+                    complete=complete,
+                    channel="citizen-web",
+                    created_at=NOW,
+                    updated_at=NOW,
+                    **{f"u{n}": value for n, value in enumerate(answers, 1)},
+                )
+            )
+        await uow.commit()
+    await log_in(client)
+    response = await client.get("/admin/ikm")
+    assert response.status == 200
+    html = await response.text()
+    assert "IKM per unit tahun 2026" in html
+    main = html.split("<main", 1)[1]
+    assert "DISKOMINFO" in main and "UPT-TIMUR" in main and "BKPSDM" not in main
+    svg = main.split('id="chart-ikm"', 1)[1].split("</svg>", 1)[0]
+    assert "87,50 (B)" in svg and "—" in svg
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", main, re.S)
+    kominfo_row = re.sub(r"<[^>]+>", " ", rows[0]).split()
+    assert kominfo_row[:3] == ["DISKOMINFO", "Dinas", "Komunikasi"]
+    assert "87,50" in kominfo_row and "B" in kominfo_row and kominfo_row.count("3,50") == 9
+    assert "belum ada survei lengkap" in rows[1]
+    english = await (await client.get("/admin/ikm?lang=en")).text()
+    assert "IKM per unit, 2026" in english and "no complete survey yet" in english
