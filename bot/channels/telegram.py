@@ -49,6 +49,7 @@ from bot.chat.events import (
     text_event,
 )
 from bot.chat.i18n import Catalogs
+from bot.chat.outage import is_unavailable
 from bot.chat.replies import Button, Image, StoredMedia, Text, escape
 
 CHANNEL = "telegram"
@@ -116,7 +117,16 @@ class TelegramChannel:
             translated = to_inbound(data)
         except (ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400, text="not an update")
-        inline = await self.deliver(data, translated, reply_inline=True)
+        try:
+            inline = await self.deliver(data, translated, reply_inline=True)
+        except Exception as error:
+            # Nothing was committed (the dispatcher answers its handlers' own failures): a
+            # 503 makes Telegram redeliver the update, instead of aiohttp's bare 500.
+            if is_unavailable(error):
+                log.warning("database unavailable (%s); Telegram will redeliver", error)
+            else:
+                log.exception("Telegram update failed; Telegram will redeliver it")
+            return web.Response(status=503, text="try again")
         if inline is None:
             return web.Response(status=200)
         return web.json_response(inline)
