@@ -21,6 +21,7 @@ from aiohttp import web
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot import redact
 from bot.app import StartupError, build_app
 from bot.channels.telegram_request import AiohttpRequest
 from bot.chat.i18n import Catalogs
@@ -97,6 +98,7 @@ class Cli:
 
     def serve(self, settings: Settings, *, demo: bool = False) -> None:
         _configure_logging(settings.log_level)
+        redact.install(settings)  # libraries log URLs and parameters that carry secrets
         app = build_app(settings, self.catalogs, demo=demo)
         url = f"http://{settings.http_host}:{settings.http_port}"
         chat = f"{url}/chat" if settings.web_chat_enabled or demo else None
