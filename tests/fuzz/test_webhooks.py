@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pytest_aiohttp import AiohttpClient, AiohttpServer
 
@@ -114,8 +114,30 @@ async def telegram(
     return await aiohttp_client(build_app(settings_))
 
 
-@settings(max_examples=budget(40))
+def _with(update: dict[str, Any], *path_and_value: Any) -> dict[str, Any]:
+    """`update` with the field at `path` set to `value` (for the regressions below)."""
+    *path, key, value = path_and_value
+    target = update
+    for step in path:
+        target = target[step]
+    target[key] = value
+    return update
+
+
+# Bugs the fuzzing found (each was a 5xx that the platform would have redelivered forever).
+_LANGUAGE_NOT_A_STRING = _with(
+    text_update(STAFF_USER, "halo"), "message", "from", "language_code", [None]
+)
+_ID_TOO_LONG = _with(text_update(STAFF_USER, "halo"), "update_id", 10**200)
+_WA_SENDER_NOT_A_STRING = fake_whatsapp.text_message(STAFF_PHONE, "halo")
+_WA_SENDER_NOT_A_STRING["entry"][0]["changes"][0]["value"]["messages"][0]["from"] = {"x": 1}
+_WA_SENDER_TOO_LONG = fake_whatsapp.text_message("9" * 200, "halo")
+
+
+@settings(max_examples=budget(25))
 @given(update=st.sampled_from(_telegram_bases()).flatmap(mutated), fresh_id=st.booleans())
+@example(update=_LANGUAGE_NOT_A_STRING, fresh_id=True)
+@example(update=_ID_TOO_LONG, fresh_id=False)
 async def test_telegram_webhook_survives_mutated_updates(
     telegram: Client,
     sessions: SessionFactory,
@@ -182,8 +204,10 @@ def _whatsapp_bases() -> list[dict[str, Any]]:
     return bases
 
 
-@settings(max_examples=budget(40))
+@settings(max_examples=budget(25))
 @given(payload=st.sampled_from(_whatsapp_bases()).flatmap(mutated))
+@example(payload=_WA_SENDER_NOT_A_STRING)
+@example(payload=_WA_SENDER_TOO_LONG)
 async def test_whatsapp_webhook_survives_mutated_signed_payloads(
     whatsapp: Client, sessions: SessionFactory, caplog: pytest.LogCaptureFixture, payload: Any
 ) -> None:
@@ -248,7 +272,7 @@ message_bodies = (
 )
 
 
-@settings(max_examples=budget(40))
+@settings(max_examples=budget(25))
 @given(body=message_bodies)
 async def test_web_chat_api_survives_random_messages(
     web: Client, sessions: SessionFactory, caplog: pytest.LogCaptureFixture, body: Any

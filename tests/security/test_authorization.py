@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from bot.chat.dispatcher import Dispatcher
 from bot.chat.i18n import Catalogs
@@ -199,7 +199,7 @@ async def fresh_entry(world: World) -> None:
     """A new submitted entry of Siti's (the previous cell may have decided or deleted one)."""
     async with UnitOfWork(world.dispatcher.sessions) as uow:
         await uow.session.execute(update(Activity).values(status="disetujui"))
-        await uow.session.execute(SkpComment.__table__.delete())
+        await uow.session.execute(delete(SkpComment))
         world.entry_id = int(
             await uow.session.scalar(
                 insert(Activity)
