@@ -34,6 +34,7 @@ class BotApiFront:
         self.url = ""
         self.held: dict[str, int] = {}  # method -> calls waiting now
         self.refused: dict[str, int] = {}  # method -> calls answered with a failure
+        self.stalled: dict[str, int] = {}  # method -> calls left unanswered
         self._holds: dict[str, asyncio.Event] = {}
         self._failures: dict[str, Failure] = {}
         self._stalled: set[str] = set()
@@ -74,6 +75,7 @@ class BotApiFront:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         if method in self._stalled:
+            self.stalled[method] = self.stalled.get(method, 0) + 1
             await asyncio.sleep(3600)  # the client's timeout ends this
         failure = self._failures.get(method)
         if failure is not None:
