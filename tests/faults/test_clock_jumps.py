@@ -10,6 +10,7 @@ days off stay quiet whatever the jump; and the cron triggers fire at the same lo
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -61,6 +62,10 @@ async def nudged(sessions: SessionFactory) -> collections.Counter[tuple[str, str
     return collections.Counter((str(to), str(payload["day"])) for to, payload in rows)
 
 
+def _fixed(instant: datetime) -> Callable[[], datetime]:
+    return lambda: instant
+
+
 async def test_a_clock_that_jumps_across_midnight_and_back_nudges_each_day_once(
     sessions: SessionFactory,
 ) -> None:
@@ -75,7 +80,7 @@ async def test_a_clock_that_jumps_across_midnight_and_back_nudges_each_day_once(
     ]
     expected: set[tuple[str, str]] = set()
     for instant in instants:
-        jobs = ReminderJobs(sessions, WorkPolicy(), clock=lambda instant=instant: instant)
+        jobs = ReminderJobs(sessions, WorkPolicy(), clock=_fixed(instant))
         for zone in ZONES:
             await jobs.afternoon(zone)
             local_day = instant.astimezone(ZoneInfo(zone)).date()
