@@ -186,3 +186,29 @@ async def test_whatsapp_flows_log_no_secret(
         "/webhooks/whatsapp", data=forged, headers={"X-Hub-Signature-256": "sha256=00"}
     )
     assert leaks(all_logs) == [], "\n".join(leaks(all_logs))
+
+
+def test_redaction_masks_every_secret_setting_and_the_database_password() -> None:
+    settings = Settings(
+        database_url="postgresql+asyncpg://kinerja:db-PASSWORD-77@db:5432/kinerja",
+        telegram_bot_token=TOKEN,
+        whatsapp_app_secret=fake_whatsapp.APP_SECRET,
+    )
+    redactor = redact.RedactSecrets(redact.secrets_of(settings))
+    record = logging.LogRecord(
+        "x",
+        logging.INFO,
+        __file__,
+        1,
+        "url %s, password %s",
+        (f"/bot{TOKEN}/getMe", "db-PASSWORD-77"),
+        None,
+    )
+    assert redactor.filter(record)
+    assert record.getMessage() == "url /bot***/getMe, password ***"
+    half = TOKEN.split(":", 1)[1]
+    assert (
+        redactor.redact(f"token half {half}, app {fake_whatsapp.APP_SECRET}")
+        == "token half ***, app ***"
+    )
+    assert redactor.redact("nothing secret here: 7000000001") == "nothing secret here: 7000000001"
