@@ -21,9 +21,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import make_url
 
 from bot.app import build_app
+from bot.chat.context import ChatContext
+from bot.chat.events import Inbound
+from bot.chat.replies import Text
+from bot.chat.router import Access, Router
 from bot.config import Settings
+from handlers import ROUTERS
 from storage.database import Database, create_database
-from storage.models import Activity, Base
+from storage.models import Activity, Base, ConversationState
 from storage.uow import SessionFactory, UnitOfWork, session_factory
 from tests.support import fake_whatsapp
 from tests.support.chat import STAFF, link, seed
@@ -241,3 +246,47 @@ async def test_whatsapp_webhook_answers_503_while_down_then_processes_the_redeli
     assert len(graph.to(STAFF_PHONE)) == 1
     response = await client.post("/webhooks/whatsapp", data=body, headers=headers)
     assert response.status == 200 and len(graph.to(STAFF_PHONE)) == 1  # processed once
+
+
+async def test_an_outage_inside_a_handler_is_a_503_not_an_error_reply(
+    pg_url: str,
+    proxy: PgProxy,
+    direct: SessionFactory,
+    fake: FakeBotApi,
+    aiohttp_client: AiohttpClient,
+) -> None:
+    """The database goes away while a handler runs. The dispatcher used to answer its own
+    "error" reply with a 200, acknowledging an update it had not applied (lost: the platform
+    never redelivers it); now the webhook answers 503 and the redelivery is applied."""
+    router = Router("outage")
+    outages = [True]
+
+    @router.command("putus", access=Access.PUBLIC)
+    async def cut_mid_way(ctx: ChatContext, _event: Inbound) -> Text:
+        ctx.state.enter("putus", "done")  # saved with the update, if it commits
+        if outages.pop() if outages else False:
+            proxy.go_down()
+        await ctx.uow.identities.find("telegram", "nobody")  # the database, mid-handler
+        return Text(text="selesai")
+
+    settings = Settings(
+        database_url=proxy.url_for(pg_url),
+        db_pool_size=2,
+        telegram_bot_token=TOKEN,
+        telegram_api_url=fake.url,
+        telegram_webhook_url="https://kinerja.example.go.id/webhooks/telegram",
+        telegram_webhook_secret=SECRET,
+        reminders_enabled=False,
+    )
+    client = await aiohttp_client(build_app(settings, routers=(router, *ROUTERS)))
+    update = text_update(FIRST_USER, "/putus")
+    status, body = await post(client, update)
+    assert status == 503, body
+    proxy.come_back()
+    status, body = await post(client, update)
+    assert status == 200 and body is not None and body["text"] == "selesai"
+    async with UnitOfWork(direct) as uow:
+        flow = await uow.session.scalar(
+            select(ConversationState.flow).where(ConversationState.external_id == str(FIRST_USER))
+        )
+    assert flow == "putus"
