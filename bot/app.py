@@ -199,9 +199,10 @@ def _dashboard(settings: Settings, sessions: SessionFactory, catalogs: Catalogs)
 
 
 def _database_for(settings: Settings) -> Database:
-    """No pre-ping: it is a round trip on every checkout, i.e. on every update. A connection
-    that died (database restart) fails its update once and is replaced by the pool; the
-    platform retries the update. Connections are recycled hourly all the same."""
+    """No pre-ping: it is a round trip on every checkout, i.e. on every update. A pooled
+    connection the server closed (a restart) is replaced at checkout without a round trip
+    (`storage.database`); one that died silently fails its update once (503, the platform
+    retries) and is replaced. Connections are recycled hourly all the same."""
     if settings.is_sqlite:
         return create_database(settings.database_url)
     return create_database(

@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from telegram import Bot
 from telegram.error import TelegramError
 
+from bot import redact
 from bot.app import StartupError, build_app
 from bot.channels.telegram_request import AiohttpRequest
 from bot.chat.i18n import Catalogs
@@ -121,6 +122,7 @@ class Cli:
 
     def serve(self, settings: Settings, *, demo: bool = False) -> None:
         configure_logging(settings.log_level, settings.log_format, _secrets(settings))
+        redact.install(settings)  # PTB logs the token (in every API URL) at DEBUG
         app = build_app(settings, self.catalogs, demo=demo)
         url = f"http://{settings.http_host}:{settings.http_port}"
         chat = f"{url}/chat" if settings.web_chat_enabled or demo else None

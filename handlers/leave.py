@@ -14,6 +14,7 @@ from bot.chat.router import Access, Router
 from kinerja.approvals import ApprovalError, parse_period
 from kinerja.nip import NIP_LENGTH
 from kinerja.people import Role, local_now
+from kinerja.services.admin_scope import scope_of
 from kinerja.services.directory import person_by_nip
 
 router = Router("leave")
@@ -90,6 +91,9 @@ async def period(ctx: ChatContext, event: TextMessage) -> Text:
         found = await person_by_nip(ctx.uow, nips[0])
         if found is None or not found.active:
             return Text(text=ctx.t("delegation.unknown", nip=nips[0]))
+        scope = await scope_of(ctx.uow, ctx.person)
+        if scope is not None and not scope.has_unit(found.unit_id):
+            return Text(text=ctx.t("leave.out_of_scope", nip=nips[0]))
         who = found
     today = local_now(ctx.person, ctx.now()).date()
     try:

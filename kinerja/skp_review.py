@@ -38,20 +38,28 @@ class CommentItem:
     created_at: datetime
 
 
-def check_may_view(viewer: Person, employee: Person | None) -> Person:
-    """`employee` when `viewer` is them, their current atasan or an admin; else SkpReviewError."""
+def check_may_view(
+    viewer: Person, employee: Person | None, admin_units: frozenset[int] | None
+) -> Person:
+    """`employee` when `viewer` is them, their current atasan or an admin whose scope holds
+    them (`admin_units`: a unit admin's unit tree; None for an admin of the whole
+    organisation); else SkpReviewError."""
     if employee is None or not employee.active:
         raise SkpReviewError("skp.review.not_your_staff")
-    if viewer.id == employee.id or viewer.role is Role.ADMIN:
+    if viewer.id == employee.id:
+        return employee
+    if viewer.role is Role.ADMIN and (admin_units is None or employee.unit_id in admin_units):
         return employee
     if employee.supervisor_nip is not None and employee.supervisor_nip == viewer.nip:
         return employee
     raise SkpReviewError("skp.review.not_your_staff")
 
 
-def check_may_comment(viewer: Person, employee: Person | None) -> Person:
-    """The atasan or an admin comments; nobody comments on their own SKP."""
-    found = check_may_view(viewer, employee)
+def check_may_comment(
+    viewer: Person, employee: Person | None, admin_units: frozenset[int] | None
+) -> Person:
+    """The atasan or an admin (within their scope) comments; nobody on their own SKP."""
+    found = check_may_view(viewer, employee, admin_units)
     if found.id == viewer.id:
         raise SkpReviewError("skp.review.not_your_staff")
     return found

@@ -49,6 +49,7 @@ from bot.chat.events import (
     text_event,
 )
 from bot.chat.i18n import Catalogs
+from bot.chat.outage import is_unavailable
 from bot.chat.replies import Button, Image, StoredMedia, Text, escape
 
 CHANNEL = "telegram"
@@ -116,7 +117,16 @@ class TelegramChannel:
             translated = to_inbound(data)
         except (ValueError, TypeError, KeyError, AttributeError):
             return web.Response(status=400, text="not an update")
-        inline = await self.deliver(data, translated, reply_inline=True)
+        try:
+            inline = await self.deliver(data, translated, reply_inline=True)
+        except Exception as error:
+            # Nothing was committed (the dispatcher answers its handlers' own failures): a
+            # 503 makes Telegram redeliver the update, instead of aiohttp's bare 500.
+            if is_unavailable(error):
+                log.warning("database unavailable (%s); Telegram will redeliver", error)
+            else:
+                log.exception("Telegram update failed; Telegram will redeliver it")
+            return web.Response(status=503, text="try again")
         if inline is None:
             return web.Response(status=200)
         return web.json_response(inline)
@@ -454,7 +464,7 @@ def to_inbound(data: Mapping[str, Any]) -> tuple[Inbound, int] | None:
     Only private chats are served: the bot is personal, and a group would leak one person's
     data to others. Raises KeyError/TypeError/ValueError on malformed input.
     """
-    update_id = str(int(data["update_id"]))
+    update_id = str(_telegram_id(data["update_id"]))
     query = data.get("callback_query")
     if query is not None:
         message = query.get("message") or {}
@@ -467,7 +477,7 @@ def to_inbound(data: Mapping[str, Any]) -> tuple[Inbound, int] | None:
             message_ref=f"{chat['id']}:{message.get('message_id')}",
             **_common(sender, update_id),
         )
-        return event, int(chat["id"])
+        return event, _telegram_id(chat["id"])
     edited = data.get("edited_message")
     target = data.get("message") or edited
     if not isinstance(target, Mapping):
@@ -478,19 +488,30 @@ def to_inbound(data: Mapping[str, Any]) -> tuple[Inbound, int] | None:
         return None
     common = _common(sender, update_id)
     if edited is not None:
-        return Unsupported(kind="edit", **common), int(chat["id"])
-    return _message_event(target, common), int(chat["id"])
+        return Unsupported(kind="edit", **common), _telegram_id(chat["id"])
+    return _message_event(target, common), _telegram_id(chat["id"])
 
 
 def _common(sender: Mapping[str, Any], update_id: str) -> dict[str, Any]:
     name = " ".join(part for part in (sender.get("first_name"), sender.get("last_name")) if part)
+    # Only a string is a language code: anything else failed the update at every redelivery.
+    language = sender.get("language_code")
     return {
         "channel": CHANNEL,
-        "user_id": str(int(sender["id"])),
+        "user_id": str(_telegram_id(sender["id"])),
         "update_id": update_id,
         "display_name": name,
-        "language_hint": sender.get("language_code"),
+        "language_hint": language if isinstance(language, str) else None,
     }
+
+
+def _telegram_id(value: object) -> int:
+    """An update, user or chat id: Telegram's fit in 64 bits. A bigger number is not from
+    Telegram, and its digits overflowed a column on PostgreSQL (a 503 redelivered forever)."""
+    number: int = int(value)  # type: ignore[call-overload]
+    if not -(2**63) <= number < 2**63:
+        raise ValueError("not a Telegram id")
+    return number
 
 
 def _message_event(message: Mapping[str, Any], common: dict[str, Any]) -> Inbound:

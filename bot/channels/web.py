@@ -30,6 +30,7 @@ from bot.chat.capabilities import WEB, Outgoing
 from bot.chat.dispatcher import Dispatcher
 from bot.chat.events import ButtonPress, Inbound, text_event
 from bot.chat.i18n import Catalogs
+from bot.chat.outage import is_unavailable
 from bot.chat.replies import Document, Image, StoredMedia, Text
 
 CHANNEL = "web"
@@ -150,7 +151,10 @@ class WebChat:
             return self._error(413, "too_large")
         except web.HTTPException as error:
             return self._error(error.status, "http")
-        except Exception:
+        except Exception as error:
+            if is_unavailable(error):
+                log.warning("web chat API on %s: database unavailable (%s)", request.path, error)
+                return self._error(503, "unavailable")
             log.exception("web chat API failed on %s", request.path)
             return self._error(500, "internal")
 

@@ -33,6 +33,7 @@ from bot.chat.router import (
 )
 from kinerja.activities import WorkPolicy
 from kinerja.people import Person
+from storage.errors import is_unavailable
 from storage.repositories.conversations import SavedState, StaleStateError
 from storage.uow import SessionFactory, UnitOfWork
 
@@ -154,7 +155,12 @@ class Dispatcher:
             event = self._resolve_numbered_choice(event, state)
             try:
                 replies = await self._route(ctx, event)
-            except Exception:
+            except Exception as error:
+                if is_unavailable(error):
+                    # Not the handler's bug: the database went away mid-update. Answering
+                    # "error" would acknowledge an update that was not applied; raising makes
+                    # the webhook answer 503, so the platform delivers it again.
+                    raise
                 log.exception("handler failed for %s update %s", event.channel, event.update_id)
                 await uow.rollback()
                 failed = self._present([Text(text=ctx.t("error.internal"))], caps, ctx.language)

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from kinerja.people import Person, local_now
 from kinerja.progress import RhkProgress
+from kinerja.services.admin_scope import scope_of
 from kinerja.skp import RhkItem
 from kinerja.skp_review import (
     CommentItem,
@@ -44,9 +45,17 @@ async def staff_of(uow: UnitOfWork, atasan: Person) -> list[tuple[int, str]]:
 
 async def skp_view(uow: UnitOfWork, viewer: Person, employee_id: int, now: datetime) -> SkpView:
     """The SKP of this year (in the viewer's zone) if `viewer` may see it; else SkpReviewError."""
-    employee = check_may_view(viewer, await uow.employees.person(employee_id))
+    employee = check_may_view(
+        viewer, await uow.employees.person(employee_id), await _admin_units(uow, viewer)
+    )
     year = local_now(viewer, now).year
     return await _view(uow, employee, year)
+
+
+async def _admin_units(uow: UnitOfWork, viewer: Person) -> frozenset[int] | None:
+    """The units an admin viewer may see into (None: all of them)."""
+    scope = await scope_of(uow, viewer)
+    return None if scope is None else scope.unit_ids
 
 
 async def own_view(uow: UnitOfWork, person: Person, now: datetime) -> SkpView:
@@ -79,7 +88,9 @@ async def check_commentable(
     uow: UnitOfWork, viewer: Person, employee_id: int, year: int, rhk_number: int | None
 ) -> Person:
     """The employee if `viewer` may comment on this SKP (and RHK, when given) now."""
-    employee = check_may_comment(viewer, await uow.employees.person(employee_id))
+    employee = check_may_comment(
+        viewer, await uow.employees.person(employee_id), await _admin_units(uow, viewer)
+    )
     if rhk_number is not None:
         numbers = {item.number for item in await uow.rhk.for_employee(employee.id, year)}
         if rhk_number not in numbers:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -119,3 +119,20 @@ async def test_the_evaluation_overview_counts_only_units_in_scope(
     assert "UPT-TIMUR" in unit_admin.text and "DISKOMINFO" not in unit_admin.text
     await org_admin.send("/penilaian")
     assert "UPT-TIMUR" in org_admin.text and "DISKOMINFO" in org_admin.text
+
+
+async def test_a_unit_admin_records_leave_only_for_staff_in_scope(
+    unit_admin: Chat, catalogs: Catalogs
+) -> None:
+    t = catalogs.translator("id")
+    siti = "199008242015032001"  # DISKOMINFO
+    await unit_admin.send("/cuti")
+    await unit_admin.send(f"{siti} 24/11-25/11")
+    assert unit_admin.text == str(t("leave.out_of_scope", nip=siti))
+    async with UnitOfWork(unit_admin.dispatcher.sessions) as uow:
+        assert await uow.calendar.on_leave(date(2026, 11, 24)) == set()
+
+    await unit_admin.send("/cuti")
+    await unit_admin.send(f"{ATASAN_TIMUR} 24/11-25/11")
+    async with UnitOfWork(unit_admin.dispatcher.sessions) as uow:
+        assert len(await uow.calendar.on_leave(date(2026, 11, 24))) == 1

@@ -29,6 +29,8 @@ CHANNEL = "whatsapp"
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 # Message types that need no answer: a reaction to one of our messages, a system notice.
 SILENT = frozenset({"reaction", "system"})
+# Phone numbers have at most 15 digits; business-scoped ids ("US.1349…") are about 25 chars.
+MAX_IDENTIFIER = 64
 
 
 def signature_ok(app_secret: bytes, body: bytes, header: str) -> bool:
@@ -127,9 +129,9 @@ def _parse_value(value: Mapping[str, Any], parsed: Parsed) -> None:
 
 
 def _message(message: Mapping[str, Any], contacts: Mapping[str, Mapping[str, Any]]) -> Incoming:
-    sender = str(message["from"])
+    sender = _identifier(message["from"])
     contact = contacts.get(sender) or {}
-    user_id = str(contact.get("user_id") or message.get("from_user_id") or sender)
+    user_id = _identifier(contact.get("user_id") or message.get("from_user_id") or sender)
     phone = sender if sender.isdigit() else None
     profile = contact.get("profile") or {}
     common: dict[str, Any] = {
@@ -142,6 +144,17 @@ def _message(message: Mapping[str, Any], contacts: Mapping[str, Mapping[str, Any
     kind = str(message.get("type") or "unsupported")
     at = _time(message.get("timestamp"))
     return Incoming(_event(kind, message, common), phone, at, silent=kind in SILENT)
+
+
+def _identifier(value: object) -> str:
+    """A sender's number or business-scoped id: a short string, else the message is skipped.
+
+    Anything else (a number, an object, kilobytes of text) is not from WhatsApp, and would
+    have failed the whole POST on PostgreSQL's column limit, which Meta then redelivers forever.
+    """
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_IDENTIFIER:
+        raise ValueError("not a WhatsApp user id")
+    return value
 
 
 def _event(kind: str, message: Mapping[str, Any], common: dict[str, Any]) -> Inbound:
