@@ -291,7 +291,7 @@ async def run_echo(
 async def database(backend: str, folder: Path) -> AsyncIterator[str]:
     """A new, empty database URL for `backend`; a PostgreSQL one is dropped afterwards."""
     if backend == "sqlite":
-        yield f"sqlite:///{folder}/ingest.db"
+        yield f"sqlite:///{folder}/ingest-{uuid.uuid4().hex[:8]}.db"  # one per run (--rounds)
         return
     server = PG_SERVER.replace("postgresql+asyncpg://", "postgresql://")
     try:
