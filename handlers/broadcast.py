@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 from bot.chat.callbacks import Payload, PayloadError
 from bot.chat.context import ChatContext
 from bot.chat.events import ButtonPress, Inbound, TextMessage
-from bot.chat.replies import Button, Markup, Reply, Text, escape, keyboard
+from bot.chat.replies import Button, Markup, Reply, Text, escape
 from bot.chat.router import Access, Router
+from handlers import audience
 from kinerja.people import MenuRole, local_now
 from kinerja.reminders import (
     Audience,
@@ -36,7 +37,6 @@ SCHEDULE = Payload("srj")
 CLOSE = Payload("src")
 CANCEL = Payload("srx", "id")
 FLOW = "broadcast"
-OTHER_UNIT = "other"
 router.menu_item("btn.broadcast", START.pack(), MenuRole.ADMIN, order=65)
 log = logging.getLogger(__name__)
 
@@ -96,52 +96,37 @@ async def typed(ctx: ChatContext, event: TextMessage) -> Text:
     return _audience_question(ctx)
 
 
+AUDIENCES = (
+    AudienceKind.ALL,
+    AudienceKind.UNIT,
+    AudienceKind.UNIT_TREE,
+    AudienceKind.ATASAN,
+    AudienceKind.NO_ACTIVITY,
+    AudienceKind.PENDING,
+)
+
+
 def _audience_question(ctx: ChatContext) -> Text:
-    kinds = (
-        AudienceKind.ALL,
-        AudienceKind.UNIT,
-        AudienceKind.UNIT_TREE,
-        AudienceKind.ATASAN,
-        AudienceKind.NO_ACTIVITY,
-        AudienceKind.PENDING,
-    )
-    buttons = [Button(ctx.t(f"btn.audience_{k.value}"), AUDIENCE.pack(k=k.value)) for k in kinds]
-    buttons.append(Button(ctx.t("btn.audience_other"), AUDIENCE.pack(k=OTHER_UNIT)))
-    return Text(
-        text=ctx.t("broadcast.ask_audience"),
-        buttons=(*keyboard(buttons), (Button(ctx.t("btn.cancel"), CLOSE.pack()),)),
-    )
+    return audience.question(ctx, "broadcast.ask_audience", AUDIENCES, AUDIENCE, CLOSE)
 
 
 @router.button(AUDIENCE, access=Access.ADMIN)
 async def audience_press(ctx: ChatContext, event: ButtonPress) -> Text:
-    assert ctx.person is not None
     if ctx.state.flow != FLOW or "text" not in ctx.state.data:
         return Text(text=ctx.t("broadcast.expired"), buttons=ctx.back_to_menu())
     try:
-        kind = AUDIENCE.unpack(event.payload)["k"]
-        if kind == OTHER_UNIT:
-            ctx.state.step = "unit"
-            return Text(text=ctx.t("broadcast.ask_unit"))
-        audience_kind = AudienceKind(kind)
+        chosen = audience.pressed(ctx, AUDIENCE, event.payload)
     except (PayloadError, ValueError):
         return Text(text=ctx.t("broadcast.expired"), buttons=ctx.back_to_menu())
-    unit_id = None
-    if audience_kind in (AudienceKind.UNIT, AudienceKind.UNIT_TREE):
-        scope = await ctx.uow.reminders.admin_unit_of(ctx.person.id)
-        unit_id = scope if scope is not None else ctx.person.unit_id
-    return await _preview(ctx, Audience(audience_kind, unit_id))
+    if chosen is None:
+        ctx.state.step = "unit"
+        return Text(text=ctx.t("broadcast.ask_unit"))
+    return await _preview(ctx, chosen)
 
 
 async def _unit_typed(ctx: ChatContext, typed: str) -> Text:
-    code = typed.strip()
-    kind = AudienceKind.UNIT
-    if code.endswith("+"):
-        code, kind = code[:-1].strip(), AudienceKind.UNIT_TREE
-    unit_id = await ctx.uow.reminders.unit_id_by_code(code) if code else None
-    if unit_id is None:
-        return Text(text=ctx.t("broadcast.unknown_unit_code", code=code[:40]))
-    return await _preview(ctx, Audience(kind, unit_id))
+    chosen = await audience.typed_unit(ctx, typed)
+    return chosen if isinstance(chosen, Text) else await _preview(ctx, chosen)
 
 
 async def _preview(ctx: ChatContext, audience: Audience) -> Text:
