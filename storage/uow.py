@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Self
+from typing import Generic, Self, TypeVar, overload
 
 from storage.database import Database, Db
 from storage.repositories.activities import ActivityRepository
@@ -27,6 +27,7 @@ from storage.repositories.skp import RhkRepository
 from storage.repositories.updates import ProcessedUpdateRepository
 
 OutboxListener = Callable[[frozenset[str]], None]
+R = TypeVar("R")
 log = logging.getLogger(__name__)
 
 
@@ -61,6 +62,32 @@ def session_factory(database: Database) -> SessionFactory:
     return SessionFactory(database)
 
 
+class _Repository(Generic[R]):
+    """A repository bound to the unit of work's transaction, built on first use.
+
+    Why lazily: a webhook update touches three or four of the repositories, and building all
+    of them on every `async with` was work on the hot path for nothing. The built repository is
+    kept in the instance's dict, which a non-data descriptor yields to from then on.
+    """
+
+    def __init__(self, make: Callable[[Db], R]) -> None:
+        self._make = make
+        self._name = ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, uow: None, owner: type) -> Self: ...
+    @overload
+    def __get__(self, uow: UnitOfWork, owner: type) -> R: ...
+    def __get__(self, uow: UnitOfWork | None, owner: type) -> R | Self:
+        if uow is None:
+            return self
+        repository = uow.__dict__[self._name] = self._make(uow.session)
+        return repository
+
+
 class UnitOfWork:
     """`async with uow:` opens a transaction; leaving without `await uow.commit()` rolls back.
 
@@ -71,48 +98,34 @@ class UnitOfWork:
     """
 
     session: Db
-    employees: EmployeeRepository
-    units: UnitRepository
-    identities: IdentityRepository
-    invites: InviteRepository
-    conversations: ConversationRepository
-    updates: ProcessedUpdateRepository
-    audit: AuditRepository
-    chat: ChatRepository
-    rhk: RhkRepository
-    activities: ActivityRepository
-    outbox: OutboxRepository
-    contacts: ChannelContactRepository
-    approvals: ApprovalRepository
-    calendar: CalendarRepository
-    reminders: ReminderRepository
-    performance: PerformanceRepository
-    dashboard: DashboardRepository
-    citizen: CitizenRepository
+    employees = _Repository(EmployeeRepository)
+    units = _Repository(UnitRepository)
+    identities = _Repository(IdentityRepository)
+    invites = _Repository(InviteRepository)
+    conversations = _Repository(ConversationRepository)
+    updates = _Repository(ProcessedUpdateRepository)
+    audit = _Repository(AuditRepository)
+    chat = _Repository(ChatRepository)
+    rhk = _Repository(RhkRepository)
+    activities = _Repository(ActivityRepository)
+    outbox = _Repository(OutboxRepository)
+    contacts = _Repository(ChannelContactRepository)
+    approvals = _Repository(ApprovalRepository)
+    calendar = _Repository(CalendarRepository)
+    reminders = _Repository(ReminderRepository)
+    performance = _Repository(PerformanceRepository)
+    dashboard = _Repository(DashboardRepository)
+    citizen = _Repository(CitizenRepository)
 
     def __init__(self, sessions: SessionFactory) -> None:
         self._sessions = sessions
 
     async def __aenter__(self) -> Self:
-        self.session = await self._sessions.database.begin()
-        self.employees = EmployeeRepository(self.session)
-        self.units = UnitRepository(self.session)
-        self.identities = IdentityRepository(self.session)
-        self.invites = InviteRepository(self.session)
-        self.conversations = ConversationRepository(self.session)
-        self.updates = ProcessedUpdateRepository(self.session)
-        self.audit = AuditRepository(self.session)
-        self.chat = ChatRepository(self.session)
-        self.rhk = RhkRepository(self.session)
-        self.activities = ActivityRepository(self.session)
-        self.outbox = OutboxRepository(self.session)
-        self.contacts = ChannelContactRepository(self.session)
-        self.approvals = ApprovalRepository(self.session)
-        self.calendar = CalendarRepository(self.session)
-        self.reminders = ReminderRepository(self.session)
-        self.performance = PerformanceRepository(self.session)
-        self.dashboard = DashboardRepository(self.session)
-        self.citizen = CitizenRepository(self.session)
+        sessions = self._sessions
+        session = await sessions.database.begin()
+        # Repositories built in an earlier `async with` are bound to that one's session.
+        self.__dict__.clear()
+        self._sessions, self.session = sessions, session
         return self
 
     async def __aexit__(
@@ -127,13 +140,18 @@ class UnitOfWork:
         finally:
             await self.session.close()
 
+    def _queued(self) -> set[str]:
+        """Channels with rows queued in this transaction (no outbox repository: none)."""
+        outbox: OutboxRepository | None = self.__dict__.get("outbox")
+        return outbox.enqueued if outbox is not None else set()
+
     async def commit(self) -> None:
         await self.session.commit()
-        if self.outbox.enqueued:
-            channels = frozenset(self.outbox.enqueued)
-            self.outbox.enqueued.clear()
+        if self._queued():
+            channels = frozenset(self._queued())
+            self._queued().clear()
             self._sessions.outbox_committed(channels)
 
     async def rollback(self) -> None:
         await self.session.rollback()
-        self.outbox.enqueued.clear()
+        self._queued().clear()
