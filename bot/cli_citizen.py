@@ -5,13 +5,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, TypeVar
 
+from bot.cli_work import run_work
 from bot.render.qr_poster import PosterText, qr_poster
 from handlers.citizen_admin import ikm_workbook
 from kinerja.citizen import (
@@ -24,9 +24,7 @@ from kinerja.citizen import (
 from kinerja.ikm import period_bounds, to_2dp
 from kinerja.services.citizen import CatalogError, add_counter, add_service
 from kinerja.services.ikm import UnitIkm, ikm_per_unit
-from storage.database import create_database
-from storage.migrate import upgrade
-from storage.uow import UnitOfWork, session_factory
+from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from bot.cli import Cli
@@ -35,26 +33,10 @@ T = TypeVar("T")
 
 
 def _run(cli: Cli, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    settings = cli.settings()
-
-    async def go() -> T:
-        engine = create_database(settings.database_url)
-        try:
-            if settings.is_sqlite:
-                await upgrade(engine)
-            async with UnitOfWork(session_factory(engine)) as uow:
-                result = await work(uow)
-                await uow.commit()
-                return result
-        finally:
-            await engine.dispose()
-
     try:
-        return asyncio.run(go())
+        return run_work(cli, work)
     except CatalogError as error:
         _fail(cli, error.key, **error.values)
-    except OSError as error:
-        cli.fail("cli.error.database", reason=str(error))
 
 
 def _fail(cli: Cli, key: str, /, **params: object) -> NoReturn:

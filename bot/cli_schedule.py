@@ -4,7 +4,6 @@ reminders and broadcasts feature (registered by `bot.cli.build_parser`)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import html
 import re
 import sys
@@ -13,6 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 from zoneinfo import ZoneInfo
 
+from bot.cli_work import run_work
 from kinerja.calendar import DayKind
 from kinerja.reminders import (
     DEFAULT_DEADLINE_OFFSETS,
@@ -24,9 +24,7 @@ from kinerja.reminders import (
     parse_when,
 )
 from kinerja.services import broadcasts
-from storage.database import create_database
-from storage.migrate import upgrade
-from storage.uow import UnitOfWork, session_factory
+from storage.uow import UnitOfWork
 
 if TYPE_CHECKING:
     from bot.cli import Cli
@@ -35,26 +33,10 @@ T = TypeVar("T")
 
 
 def _run(cli: Cli, work: Callable[[UnitOfWork], Awaitable[T]]) -> T:
-    settings = cli.settings()
-
-    async def go() -> T:
-        engine = create_database(settings.database_url)
-        try:
-            if settings.is_sqlite:
-                await upgrade(engine)
-            async with UnitOfWork(session_factory(engine)) as uow:
-                result = await work(uow)
-                await uow.commit()
-                return result
-        finally:
-            await engine.dispose()
-
     try:
-        return asyncio.run(go())
+        return run_work(cli, work)
     except ReminderError as error:
         _refuse(cli, error)
-    except OSError as error:
-        cli.fail("cli.error.database", reason=str(error))
 
 
 def _refuse(cli: Cli, error: ReminderError) -> NoReturn:
