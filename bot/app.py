@@ -11,9 +11,10 @@ import contextlib
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 
 from aiohttp import web
+from pydantic import SecretStr
 from telegram import Bot
 from telegram.error import InvalidToken, TelegramError
 
@@ -297,35 +298,59 @@ async def _whatsapp_lifecycle(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
-    """Log in, publish the command menu, then take updates by webhook or by long polling."""
-    settings, telegram = app[SETTINGS], app[TELEGRAM]
+    settings = app[SETTINGS]
+    async with run_telegram(
+        app[TELEGRAM],
+        COMMANDS,
+        bot_setting="TELEGRAM_BOT_TOKEN",
+        webhook_url=settings.telegram_webhook_url,
+        webhook_secret=settings.telegram_webhook_secret,
+        max_connections=settings.telegram_max_connections,
+    ):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def run_telegram(
+    telegram: TelegramChannel,
+    commands: Mapping[str, Sequence[tuple[str, str]]],
+    *,
+    bot_setting: str,
+    webhook_url: str | None,
+    webhook_secret: SecretStr | None,
+    max_connections: int | None = None,
+) -> AsyncIterator[None]:
+    """A bot's life in the service (the staff bot and the citizen bot): log in, publish the
+    command menu, take updates by webhook (registered here) or by long polling; at the end stop
+    polling, finish the updates in hand and close."""
     try:
         await telegram.bot.initialize()
-        await telegram.set_commands(COMMANDS)
-        if settings.telegram_webhook_url:
-            secret = settings.telegram_webhook_secret
+        await telegram.set_commands(commands)
+        if webhook_url:
             await telegram.bot.set_webhook(
-                settings.telegram_webhook_url,
-                secret_token=secret.get_secret_value() if secret else None,
+                webhook_url,
+                secret_token=webhook_secret.get_secret_value() if webhook_secret else None,
                 allowed_updates=list(ALLOWED_UPDATES),
-                max_connections=settings.telegram_max_connections,
+                max_connections=max_connections,  # None: Telegram's default
             )
         else:
             await telegram.bot.delete_webhook()
     except InvalidToken:
         await telegram.close()
-        raise StartupError("TELEGRAM_BOT_TOKEN was rejected by the Bot API") from None
+        raise StartupError(f"{bot_setting} was rejected by the Bot API") from None
     except TelegramError as error:
         await telegram.close()
         raise StartupError(f"the Telegram Bot API is unreachable: {error}") from None
-    poller = None if settings.telegram_webhook_url else asyncio.create_task(telegram.poll())
-    yield
-    if poller is not None:
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
-    await telegram.drain()
-    await telegram.close()
+    poller = None if webhook_url else asyncio.create_task(telegram.poll())
+    try:
+        yield
+    finally:
+        if poller is not None:
+            poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await poller
+        await telegram.drain()
+        await telegram.close()
 
 
 async def _outbox_lifecycle(app: web.Application) -> AsyncIterator[None]:

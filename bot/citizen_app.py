@@ -5,18 +5,15 @@ Telegram bot, its web chat at `/layanan`, its outbox drainer and its jobs.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 from telegram import Bot
-from telegram.error import InvalidToken, TelegramError
 
 from bot.channels.citizen_web import CitizenWebChat
 from bot.channels.citizen_whatsapp import CitizenWhatsApp, NumberRouter
-from bot.channels.telegram import ALLOWED_UPDATES, TelegramChannel, TelegramSender
+from bot.channels.telegram import TelegramChannel, TelegramSender
 from bot.channels.telegram_request import AiohttpRequest
 from bot.channels.web import WebInbox
 from bot.channels.whatsapp.channel import WhatsAppSender
@@ -173,37 +170,17 @@ def _telegram(settings: Settings, gate: CitizenGate, catalogs: Catalogs) -> Tele
 
 
 async def _telegram_lifecycle(app: web.Application) -> AsyncIterator[None]:
-    from bot.app import SETTINGS, StartupError
+    from bot.app import SETTINGS, run_telegram
 
-    settings, telegram = app[SETTINGS], app[CITIZEN_TELEGRAM]
-    try:
-        await telegram.bot.initialize()
-        await telegram.set_commands(CITIZEN_COMMANDS)
-        if settings.citizen_telegram_webhook_url:
-            secret = settings.citizen_telegram_webhook_secret
-            await telegram.bot.set_webhook(
-                settings.citizen_telegram_webhook_url,
-                secret_token=secret.get_secret_value() if secret else None,
-                allowed_updates=list(ALLOWED_UPDATES),
-            )
-        else:
-            await telegram.bot.delete_webhook()
-    except InvalidToken:
-        await telegram.close()
-        raise StartupError("CITIZEN_TELEGRAM_BOT_TOKEN was rejected by the Bot API") from None
-    except TelegramError as error:
-        await telegram.close()
-        raise StartupError(f"the Telegram Bot API is unreachable: {error}") from None
-    poller = (
-        None if settings.citizen_telegram_webhook_url else asyncio.create_task(telegram.poll())
-    )
-    yield
-    if poller is not None:
-        poller.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await poller
-    await telegram.drain()
-    await telegram.close()
+    settings = app[SETTINGS]
+    async with run_telegram(
+        app[CITIZEN_TELEGRAM],
+        CITIZEN_COMMANDS,
+        bot_setting="CITIZEN_TELEGRAM_BOT_TOKEN",
+        webhook_url=settings.citizen_telegram_webhook_url,
+        webhook_secret=settings.citizen_telegram_webhook_secret,
+    ):
+        yield
 
 
 async def _outbox_lifecycle(app: web.Application) -> AsyncIterator[None]:
